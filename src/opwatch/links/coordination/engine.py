@@ -1,0 +1,232 @@
+"""The one windowed self-join every network type runs through, and the directed edge weights.
+
+Given a type's keys ``(msg, u, ts, key)``, two messages match when they share a
+key and ``|ts_a - ts_b| <= window`` (inclusive, as ``ts_b BETWEEN ts_a - w AND
+ts_a + w``). The join is an equality join on ``(key, bucket)`` where
+``bucket = floor(ts / width)`` and the other side is widened to the
+neighbouring buckets, so a viral key never forms all its n² pairs — only pairs
+less than two windows apart are ever looked at.
+
+Edge ``user_1 → user_2`` weight = number of distinct messages of user_1 with
+at least one match by user_2 (the QUT toolkit's definition). Self-loops are not
+edges. ``pairs`` is the number of matching message pairs behind the edge.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from opwatch.links.coordination.types import NetworkType, Params
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+
+def _bucket_width(window: float) -> float:
+    if math.isinf(window):
+        return 1e18
+    return max(float(window), 1.0)
+
+
+def prepare_keys(con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Params) -> str:
+    """Materialise the type's keys with their time bucket; returns the table name.
+
+    With ``params.max_key_accounts`` set, keys used by more accounts are moved to
+    ``<table>_blocked`` and never paired (a viral object would otherwise give
+    millions of pairs that say nothing about coordination).
+    """
+    table = f"_keys_{ntype.name}"
+    width = _bucket_width(params.window)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT msg, u, ts, key, CAST(floor(ts / {width!r}) AS BIGINT) AS bk
+        FROM ({ntype.keys(con, params)}) WHERE ts IS NOT NULL
+        """
+    )
+    if params.max_key_accounts > 0 and ntype.verify is None:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {table}_blocked AS
+            SELECT * FROM {table} WHERE key IN (
+                SELECT key FROM {table} GROUP BY key
+                HAVING count(DISTINCT u) > {int(params.max_key_accounts)})
+            """
+        )
+        con.execute(f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table}_blocked)")
+    return table
+
+
+def blocked_pairs(con: duckdb.DuckDBPyConnection, keys_table: str, window: float) -> float:
+    """Ordered matching pairs inside blocked keys (counted by a window sum, never listed)."""
+    exists = con.execute(
+        f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{keys_table}_blocked'"
+    ).fetchall()[0][0]
+    if not exists or math.isinf(window):
+        return 0.0
+    (n,) = con.execute(
+        f"""
+        SELECT coalesce(sum(c - 1), 0) FROM (
+            SELECT count(*) OVER (PARTITION BY key ORDER BY ts
+                RANGE BETWEEN {float(window)!r} PRECEDING AND {float(window)!r} FOLLOWING) AS c
+            FROM {keys_table}_blocked)
+        """
+    ).fetchall()[0]
+    return float(n)
+
+
+def pair_sql(keys_table: str, window: float, where: str = "") -> str:
+    """SQL of all ordered matching message pairs ``(ma, ua, ta, key, mb, ub, tb)``, ma ≠ mb."""
+    w = repr(float(window)) if not math.isinf(window) else "'infinity'::DOUBLE"
+    extra = f"AND {where}" if where else ""
+    return f"""
+        SELECT a.msg AS ma, a.u AS ua, a.ts AS ta, a.key AS key, b.msg AS mb, b.u AS ub, b.ts AS tb
+        FROM {keys_table} a
+        JOIN (SELECT msg, u, ts, key, bk + o AS bk
+              FROM {keys_table}, (VALUES (-1), (0), (1)) t(o)) b
+          ON a.key = b.key AND a.bk = b.bk
+        WHERE a.msg <> b.msg AND b.ts BETWEEN a.ts - {w} AND a.ts + {w} {extra}
+    """
+
+
+def matched_pairs(
+    con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Params, keys_table: str
+) -> str:
+    """SQL of the true matches ``(ma, ua, mb, ub)``: the join, then the type's check if any."""
+    if ntype.verify is None:
+        return f"SELECT ma, ua, mb, ub FROM ({pair_sql(keys_table, params.window)})"
+    cand = con.sql(
+        f"SELECT DISTINCT ma, mb FROM ({pair_sql(keys_table, params.window)}) WHERE ma < mb"
+    ).to_arrow_table()
+    verified = ntype.verify(con, cand, params)
+    con.register(f"_verified_{ntype.name}", verified)
+    return f"""
+        SELECT v.ma, a.u AS ua, v.mb, b.u AS ub
+        FROM (SELECT ma, mb FROM _verified_{ntype.name}
+              UNION ALL SELECT mb, ma FROM _verified_{ntype.name}) v
+        JOIN messages a ON a.msg = v.ma JOIN messages b ON b.msg = v.mb
+    """
+
+
+def directed_edges(
+    con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Params
+) -> tuple[pa.Table, dict[str, float]]:
+    """Directed edges ``(user_1, user_2, weight, pairs, k_1, k_2)`` and the null's totals.
+
+    ``k_*`` are each account's number of keyed messages; the returned totals are
+    ``S`` (keyed messages), ``W`` (ordered matching message pairs, same-account
+    ones included) and ``A`` (accounts with a keyed message), used by
+    :mod:`opwatch.links.coordination.significance`.
+    """
+    keys = prepare_keys(con, ntype, params)
+    counted = keys
+    if params.max_key_accounts > 0 and ntype.verify is None:
+        counted = f"(SELECT * FROM {keys} UNION ALL SELECT * FROM {keys}_blocked)"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _k_{ntype.name} AS "
+        f"SELECT u, count(DISTINCT msg) AS k FROM {counted} GROUP BY u"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _mu_{ntype.name} AS
+        SELECT ma, ua, ub, count(*) AS c FROM ({matched_pairs(con, ntype, params, keys)})
+        GROUP BY ma, ua, ub
+        """
+    )
+    s, a = con.execute(f"SELECT coalesce(sum(k), 0), count(*) FROM _k_{ntype.name}").fetchall()[0]
+    (w,) = con.execute(f"SELECT coalesce(sum(c), 0) FROM _mu_{ntype.name}").fetchall()[0]
+    edges = con.sql(
+        f"""
+        SELECT n1.user_id AS user_1, n2.user_id AS user_2, e.weight, e.pairs,
+               k1.k AS k_1, k2.k AS k_2
+        FROM (SELECT ua, ub, count(*) AS weight, CAST(sum(c) AS BIGINT) AS pairs
+              FROM _mu_{ntype.name} WHERE ua <> ub GROUP BY ua, ub
+              HAVING count(*) >= {int(params.min_weight)}) e
+        JOIN _k_{ntype.name} k1 ON k1.u = e.ua
+        JOIN _k_{ntype.name} k2 ON k2.u = e.ub
+        JOIN users n1 ON n1.u = e.ua
+        JOIN users n2 ON n2.u = e.ub
+        ORDER BY user_1, user_2
+        """
+    ).to_arrow_table()
+    con.execute(f"DROP TABLE _mu_{ntype.name}")
+    w = float(w) + blocked_pairs(con, keys, params.window)
+    return edges, {"S": float(s), "W": w, "A": float(a)}
+
+
+def sample_pairs(
+    con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Params, per_edge: int
+) -> pa.Table:
+    """Up to ``per_edge`` earliest matching pairs per unordered account pair, as evidence JSON.
+
+    Columns: ``user_a, user_b`` (account names, ``user_a < user_b``) and
+    ``evidence`` (JSON list of ``{object, event_a, event_b, gap_s}``). Uses the keys
+    table left by :func:`directed_edges`.
+    """
+    keys = f"_keys_{ntype.name}"
+    if ntype.verify is None:
+        pairs = f"SELECT ma, mb, CAST(key AS VARCHAR) AS key FROM ({pair_sql(keys, params.window)}) WHERE ua <> ub"
+    else:
+        pairs = f"SELECT ma, mb, 'similar text' AS key FROM ({matched_pairs(con, ntype, params, keys)}) WHERE ua <> ub"
+    return con.sql(
+        f"""
+        WITH p AS (
+            SELECT least(a.user_id, b.user_id) AS user_a, greatest(a.user_id, b.user_id) AS user_b,
+                   p.key, a.message_id AS ea, b.message_id AS eb, b.ts - a.ts AS gap, a.ts AS ta
+            FROM ({pairs}) p JOIN messages a ON a.msg = p.ma JOIN messages b ON b.msg = p.mb
+            WHERE a.user_id < b.user_id
+        ), r AS (
+            SELECT *, row_number() OVER (PARTITION BY user_a, user_b ORDER BY ta, ea, eb) AS i FROM p
+        )
+        SELECT user_a, user_b,
+               CAST(to_json(list({{'object': key, 'event_a': ea, 'event_b': eb, 'gap_s': gap}}
+                                 ORDER BY i)) AS VARCHAR) AS evidence
+        FROM r WHERE i <= {int(per_edge)} GROUP BY user_a, user_b
+        """
+    ).to_arrow_table()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def pair_evidence(
+    con: duckdb.DuckDBPyConnection,
+    ntype: NetworkType,
+    params: Params,
+    user_a: str,
+    user_b: str,
+    limit: int | None = None,
+) -> pa.Table:
+    """The matching message pairs behind ``user_a → user_b``, with their gaps, earliest first."""
+    keys = prepare_keys(con, ntype, params)
+    codes = dict(
+        con.execute(
+            f"SELECT user_id, u FROM users WHERE user_id IN ({_literal(user_a)}, {_literal(user_b)})"
+        ).fetchall()
+    )
+    a_lit, b_lit = str(codes.get(user_a, -1)), str(codes.get(user_b, -1))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ev_keys AS SELECT * FROM {keys} WHERE u IN ({a_lit}, {b_lit})"
+    )
+    cand = con.sql(
+        "SELECT ma, mb, CAST(min(key) AS VARCHAR) AS key FROM "
+        f"({pair_sql('_ev_keys', params.window, f'a.u = {a_lit} AND b.u = {b_lit}')}) GROUP BY ma, mb"
+    ).to_arrow_table()
+    if ntype.verify is None:
+        con.register("_ev_pairs", con.sql("SELECT ma, mb, key, NULL::DOUBLE AS score FROM cand").to_arrow_table())
+    else:
+        con.register("_ev_verified", ntype.verify(con, cand, params))
+        con.register("_ev_pairs", con.sql("SELECT ma, mb, NULL::VARCHAR AS key, score FROM _ev_verified").to_arrow_table())
+    lim = f"LIMIT {int(limit)}" if limit else ""
+    return con.sql(
+        f"""
+        SELECT a.message_id AS message_a, b.message_id AS message_b, p.key AS object,
+               a.ts AS ts_a, b.ts AS ts_b, b.ts - a.ts AS gap_s, p.score AS similarity,
+               a.message AS text_a, b.message AS text_b
+        FROM _ev_pairs p JOIN messages a ON a.msg = p.ma JOIN messages b ON b.msg = p.mb
+        ORDER BY a.ts, b.ts, a.message_id, b.message_id {lim}
+        """
+    ).to_arrow_table()

@@ -1,0 +1,32 @@
+"""co_message: identical text after the toolkit's normalisation (toolkit: co_tweet).
+
+Normalisation: lower case, every ``@mention`` (``@`` up to the next white space)
+removed, runs of white space collapsed to one space, ends trimmed. Reposts are
+left out. Text that is empty after normalisation matches nothing (the toolkit
+matches all such messages to each other: docs/decisions/0011-toolkit-faults.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from opwatch.links.coordination.types import NetworkType, Params, define
+
+if TYPE_CHECKING:
+    import duckdb
+
+#: what Python's str.split() treats as white space, in RE2 syntax
+WHITESPACE = "\\t\\n\\x0b\\f\\r\\x1c-\\x1f\\x85\\p{Z}"
+STRIP_MENTIONS = f"regexp_replace(lower(message), '@[^{WHITESPACE}]*', '', 'g')"
+NORMALISED = f"trim(regexp_replace({STRIP_MENTIONS}, '[{WHITESPACE}]+', ' ', 'g'))"
+
+
+def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
+    return f"""
+        SELECT msg, u, ts, key FROM (
+            SELECT msg, u, ts, {NORMALISED} AS key FROM messages WHERE repost_id IS NULL
+        ) WHERE key <> ''
+    """
+
+
+TYPE = define(NetworkType("co_message", "co_tweet", "identical normalised text", _keys))

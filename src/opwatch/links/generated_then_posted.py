@@ -1,0 +1,200 @@
+"""The "generated_then_posted" layer: model output that reappears as a social-media post.
+
+Units: each AI-service response, and each of its lines / list items (a request
+for "ten tweets" yields ten units), with at least ``min_tokens`` tokens. Posts:
+every non-AI event with text that is not a repost. Both are tokenised with
+:func:`opwatch.links.minhash.tokens`; tokens in more than ``max_df_share`` of all
+texts are dropped (they make every pair look alike). Candidates come from a
+bipartite MinHash-LSH join (``bands`` x ``rows``, only unit-post pairs), and each
+is verified exactly: word-set Jaccard >= ``threshold`` (verbatim copies score 1,
+close paraphrases about 0.5-0.8).
+
+A match counts when the post came ``-clock_skew_s .. max_gap_s`` seconds after the
+generation. One link per (AI account, posting account) pair, with:
+
+- ``evidence``: up to ``max_evidence`` matches, most similar first, each
+  ``{object: "generated:<hash of the unit>", event_a, event_b, gap_s (posting time
+  minus generation time, signed), generated_by: "a"|"b", similarity}``;
+- ``pvalue``: per match ``C(|P|, |S|) * prod_{t in S} q_t`` (``P`` the post's tokens,
+  ``S`` the shared ones, ``q_t`` the share of units containing ``t``), multiplied
+  over the pair's distinct posts;
+- ``weight``: ``(1 - prod(1 - similarity)) * min(1, -log10(p) / 2)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+from scipy.sparse import csr_matrix
+from scipy.special import gammaln
+
+from opwatch.links.base import LinkLayer, empty_links, links_table
+from opwatch.links.minhash import signatures, token_ids, tokens
+from opwatch.models import dumps
+from opwatch.registry import register_layer
+from opwatch.signals.base import DetectContext
+from opwatch.signals.behaviour.timeline import AI_EVENT_SQL
+
+_LIST_MARK = re.compile(r"^\s*(?:\d+[.)]|[-*•]|(?:tweet|post|comment|option)\s*\d*\s*[:.)-])\s*", re.I)
+
+
+def response_units(response: str | None) -> list[str]:
+    """The whole response and each non-empty line, list markers and wrapping quotes removed."""
+    if not response:
+        return []
+    units = [response.strip()]
+    for line in response.splitlines():
+        line = _LIST_MARK.sub("", line).strip().strip('"“”«»').strip()
+        if line and line != units[0]:
+            units.append(line)
+    return units
+
+
+def _band_join(sig_u: np.ndarray, sig_p: np.ndarray, bands: int, rows: int, max_bucket: int) -> np.ndarray:
+    """Unit-post pairs (u, p) agreeing on every row of at least one band."""
+    found = []
+    for band in range(bands):
+        hu = np.zeros(len(sig_u), dtype=np.uint64)
+        hp = np.zeros(len(sig_p), dtype=np.uint64)
+        for c in range(band * rows, (band + 1) * rows):
+            hu = (hu * np.uint64(1099511628211)) ^ sig_u[:, c]
+            hp = (hp * np.uint64(1099511628211)) ^ sig_p[:, c]
+        order = np.argsort(hu, kind="stable")
+        hs = hu[order]
+        left = np.searchsorted(hs, hp, "left")
+        count = np.minimum(np.searchsorted(hs, hp, "right") - left, max_bucket)
+        posts = np.repeat(np.arange(len(hp)), count)
+        if posts.size == 0:
+            continue
+        within = np.arange(posts.size) - np.repeat(np.cumsum(count) - count, count)
+        found.append(np.stack([order[left[posts] + within], posts], axis=1))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(found).astype(np.int64), axis=0)
+
+
+def _binary(sets: list[np.ndarray], vocab: np.ndarray) -> csr_matrix:
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    cols = np.searchsorted(vocab, np.concatenate(sets)) if lengths.sum() else np.zeros(0, np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    return csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(sets), len(vocab)))
+
+
+@register_layer
+class GeneratedThenPostedLayer(LinkLayer):
+    name = "generated_then_posted"
+
+    def __init__(self, threshold: float = 0.5, min_tokens: int = 6, max_df_share: float = 0.02,
+                 max_gap_s: int = 14 * 86400, clock_skew_s: int = 300, bands: int = 21, rows: int = 3,
+                 max_bucket: int = 100, max_evidence: int = 5) -> None:
+        self.threshold = threshold
+        self.min_tokens = min_tokens
+        self.max_df_share = max_df_share
+        self.max_gap_s = max_gap_s
+        self.clock_skew_s = clock_skew_s
+        self.bands = bands
+        self.rows = rows
+        self.max_bucket = max_bucket
+        self.max_evidence = max_evidence
+
+    def _texts(self, ctx: DetectContext) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
+        gen = ctx.sql(
+            "SELECT source, account_id, event_id, timestamp, response FROM events "
+            f"WHERE {AI_EVENT_SQL} AND response IS NOT NULL AND account_id IS NOT NULL"
+        ).to_pylist()
+        posts = ctx.sql(
+            "SELECT source, account_id, event_id, timestamp, text FROM events "
+            f"WHERE NOT {AI_EVENT_SQL} AND text IS NOT NULL AND account_id IS NOT NULL "
+            "AND repost_of IS NULL AND lower(coalesce(kind, '')) <> 'repost'"
+        ).to_pylist()
+        units: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for r in gen:
+            for u in response_units(r["response"]):
+                units[u].append((r["source"], r["account_id"], r["event_id"], r["timestamp"]))
+        post_text: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for r in posts:
+            post_text[r["text"]].append((r["source"], r["account_id"], r["event_id"], r["timestamp"]))
+        return units, post_text
+
+    def run(self, ctx: DetectContext) -> pa.Table:
+        units, posts = self._texts(ctx)
+        if not units or not posts:
+            return empty_links()
+        u_text, p_text = list(units), list(posts)
+        sets = token_ids([tokens(t) for t in u_text + p_text])
+        flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
+        vocab, df = np.unique(flat, return_counts=True)
+        common = vocab[df > max(2, self.max_df_share * len(sets))]
+        sets = [np.setdiff1d(s, common, assume_unique=True) for s in sets]
+        u_sets, p_sets = sets[: len(u_text)], sets[len(u_text):]
+        u_ok = np.flatnonzero([len(s) >= self.min_tokens for s in u_sets])
+        p_ok = np.flatnonzero([len(s) >= self.min_tokens for s in p_sets])
+        if u_ok.size == 0 or p_ok.size == 0:
+            return empty_links()
+        num_perm = self.bands * self.rows
+        cand = _band_join(
+            signatures([u_sets[i] for i in u_ok], num_perm), signatures([p_sets[i] for i in p_ok], num_perm),
+            self.bands, self.rows, self.max_bucket,
+        )
+        if cand.size == 0:
+            return empty_links()
+        xu = _binary([u_sets[i] for i in u_ok], vocab)
+        xp = _binary([p_sets[i] for i in p_ok], vocab)
+        shared = xu[cand[:, 0]].multiply(xp[cand[:, 1]]).tocsr()
+        inter = np.asarray(shared.sum(axis=1)).ravel()
+        size_u = np.asarray(xu.sum(axis=1)).ravel()[cand[:, 0]]
+        size_p = np.asarray(xp.sum(axis=1)).ravel()[cand[:, 1]]
+        sim = inter / np.maximum(size_u + size_p - inter, 1)
+        keep = sim >= self.threshold
+        if not keep.any():
+            return empty_links()
+        q = np.asarray(xu.sum(axis=0)).ravel() / max(len(u_ok), 1)
+        log_q = np.log(np.clip(q, 1e-12, 1.0))
+        log_p = gammaln(size_p + 1) - gammaln(inter + 1) - gammaln(size_p - inter + 1) + shared @ log_q
+        return self._links(cand[keep], sim[keep], np.minimum(log_p[keep], 0.0),
+                           [u_text[i] for i in u_ok], [p_text[i] for i in p_ok], units, posts)
+
+    def _links(self, pairs: np.ndarray, sim: np.ndarray, log_p: np.ndarray, u_text: list[str],
+               p_text: list[str], units: dict[str, list[tuple[Any, ...]]],
+               posts: dict[str, list[tuple[Any, ...]]]) -> pa.Table:
+        best: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = defaultdict(dict)
+        for (u, p), s, lp in zip(pairs.tolist(), sim.tolist(), log_p.tolist(), strict=True):
+            obj = f"generated:{xxhash.xxh64_hexdigest(u_text[u].encode())}"
+            for g_src, g_acc, g_ev, g_ts in units[u_text[u]]:
+                for p_src, p_acc, p_ev, p_ts in posts[p_text[p]]:
+                    if (g_src, g_acc) == (p_src, p_acc):
+                        continue
+                    gap = (p_ts - g_ts).total_seconds()
+                    if gap < -self.clock_skew_s or gap > self.max_gap_s:
+                        continue
+                    a_is_gen = (g_src, g_acc) < (p_src, p_acc)
+                    key = (g_src, g_acc, p_src, p_acc) if a_is_gen else (p_src, p_acc, g_src, g_acc)
+                    item = {"object": obj, "event_a": g_ev if a_is_gen else p_ev,
+                            "event_b": p_ev if a_is_gen else g_ev, "gap_s": gap,
+                            "generated_by": "a" if a_is_gen else "b", "similarity": round(s, 4),
+                            "_log_p": lp}
+                    old = best[key].get(p_ev)
+                    if old is None or (s, -abs(gap)) > (old["similarity"], -abs(old["gap_s"])):
+                        best[key][p_ev] = item
+        cols: dict[str, list[Any]] = defaultdict(list)
+        for key, by_post in best.items():
+            items = sorted(by_post.values(), key=lambda d: (-d["similarity"], abs(d["gap_s"])))
+            log_p_pair = sum(d.pop("_log_p") for d in items)
+            p = float(np.exp(max(log_p_pair, -690.0)))
+            strength = 1.0 - float(np.prod([1.0 - d["similarity"] for d in items]))
+            significance = min(1.0, -np.log10(max(p, 1e-300)) / 2.0)
+            for name, val in zip(("source_a", "account_a", "source_b", "account_b"), key, strict=True):
+                cols[name].append(val)
+            cols["weight"].append(round(strength * significance, 6))
+            cols["pvalue"].append(p)
+            cols["n_shared"].append(len(items))
+            cols["evidence"].append(dumps(items[: self.max_evidence]))
+        if not cols:
+            return empty_links()
+        cols["layer"] = [self.name] * len(cols["weight"])
+        return links_table(dict(cols))

@@ -1,0 +1,149 @@
+"""The "prompt_template" layer: accounts that fill in the same complex prompt scaffold.
+
+1. Every AI-service prompt is masked (:func:`opwatch.links.fingerprint.mask_prompt`);
+   then words used by fewer than ``min_df`` accounts in the whole log are masked
+   too (``<v>``), so one operator's changing fill-ins look alike.
+2. Scaffolds with fewer than ``min_words`` unmasked words are dropped: "translate
+   this: <v>" says nothing about who wrote it, however many accounts share it.
+3. Near-identical scaffolds (Jaccard of word uni- and bigram sets >= ``threshold``,
+   MinHash-LSH with exact verification) form one *family*, named by the shareable
+   :func:`~opwatch.links.fingerprint.scaffold_hash` of its most used member.
+4. Accounts sharing a family are paired by :func:`opwatch.links.cooccurrence.cooccurrence_links`
+   (rarity null model, p-value, evidence events). Families used by more than
+   ``max_accounts`` accounts are not expanded.
+
+Weight = (1 - prod_i(1 - complexity_i * rarity_i)) * significance, where for each
+shared family ``complexity = min(1, words / full_words)``, ``rarity = 1 - ln(k) /
+ln(N)`` (k accounts use it, N accounts prompt at all) and ``significance =
+min(1, -log10(p) / 2)``. See docs/behaviour.md and docs/decisions/0031-scaffold-families.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+
+from opwatch.links.base import LinkLayer, empty_links
+from opwatch.links.cooccurrence import cooccurrence_links
+from opwatch.links.fingerprint import PLACEHOLDERS, mask_prompt, scaffold_hash, scaffold_tokens
+from opwatch.links.minhash import clusters, near_duplicate_pairs
+from opwatch.models import INDICATOR_SCHEMA
+from opwatch.registry import register_layer
+from opwatch.signals.base import DetectContext
+from opwatch.signals.behaviour.timeline import AI_EVENT_SQL
+
+_IS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _feature_set(tokens: list[str]) -> np.ndarray:
+    feats = tokens + [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    return np.unique(np.fromiter((xxhash.xxh32_intdigest(f.encode()) for f in feats), dtype=np.uint64))
+
+
+@register_layer
+class PromptTemplateLayer(LinkLayer):
+    name = "prompt_template"
+
+    def __init__(self, min_df: int = 3, min_words: int = 10, full_words: int = 30,
+                 threshold: float = 0.6, max_accounts: int = 200, max_evidence: int = 5) -> None:
+        self.min_df = min_df
+        self.min_words = min_words
+        self.full_words = full_words
+        self.threshold = threshold
+        self.max_accounts = max_accounts
+        self.max_evidence = max_evidence
+
+    def scaffolds(self, ctx: DetectContext) -> tuple[pa.Table, dict[str, float], int]:
+        """Incidence table (source, account_id, kind, object, event_id, timestamp), each
+        family's complexity, and the number of accounts that prompt at all."""
+        rows = ctx.sql(
+            "SELECT source, account_id, event_id, timestamp, text FROM events "
+            f"WHERE {AI_EVENT_SQL} AND text IS NOT NULL AND account_id IS NOT NULL"
+        ).to_pylist()
+        n_accounts = len({(r["source"], r["account_id"]) for r in rows})
+        masked: dict[str, list[str]] = {}
+        for r in rows:
+            if r["text"] not in masked:
+                masked[r["text"]] = scaffold_tokens(mask_prompt(r["text"]))
+        users: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for r in rows:
+            users[r["text"]].add((r["source"], r["account_id"]))
+        holders: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for text, toks in masked.items():
+            for t in set(toks):
+                holders[t] |= users[text]
+        df = {t: len(h) for t, h in holders.items()}
+        templates: dict[str, tuple[str, int]] = {}
+        for text, toks in masked.items():
+            out: list[str] = []
+            for t in toks:
+                tok = t if (t in PLACEHOLDERS or t == "\n" or not _IS_WORD.search(t) or df.get(t, 0) >= self.min_df) else "<v>"
+                if not (out and tok in PLACEHOLDERS and out[-1] in PLACEHOLDERS):
+                    out.append(tok)
+            words = sum(1 for t in out if t not in PLACEHOLDERS and _IS_WORD.search(t))
+            if words >= self.min_words:
+                templates[text] = (" ".join(out), words)
+        unique = sorted({t for t, _ in templates.values()})
+        if not unique:
+            return INDICATOR_SCHEMA.empty_table(), {}, n_accounts
+        sets = [_feature_set(u.split(" ")) for u in unique]
+        pairs, _ = near_duplicate_pairs(sets, threshold=self.threshold)
+        label = clusters(len(unique), pairs)
+        index = {u: i for i, u in enumerate(unique)}
+        use: Counter[int] = Counter()
+        example: dict[int, str] = {}
+        for r in rows:
+            if r["text"] in templates:
+                i = index[templates[r["text"]][0]]
+                use[i] += 1
+                example.setdefault(i, r["text"])
+        family_name: dict[int, str] = {}
+        complexity: dict[str, float] = {}
+        best: dict[int, int] = {}
+        for i in range(len(unique)):
+            fam = int(label[i])
+            if fam not in best or use[i] > use[best[fam]]:
+                best[fam] = i
+        for fam, i in best.items():
+            family_name[fam] = scaffold_hash(example.get(i, unique[i]))
+        for tmpl, words in templates.values():
+            name = family_name[int(label[index[tmpl]])]
+            complexity[name] = max(complexity.get(name, 0.0), min(1.0, words / self.full_words))
+        inc = [
+            {"source": r["source"], "account_id": r["account_id"], "kind": "prompt_template",
+             "value": family_name[int(label[index[templates[r["text"]][0]]])],
+             "event_id": r["event_id"], "timestamp": r["timestamp"]}
+            for r in rows if r["text"] in templates
+        ]
+        table = pa.Table.from_pylist(inc, schema=INDICATOR_SCHEMA).rename_columns(
+            ["source", "account_id", "kind", "object", "event_id", "timestamp"]
+        )
+        return table, complexity, n_accounts
+
+    def run(self, ctx: DetectContext) -> pa.Table:
+        inc, complexity, n_accounts = self.scaffolds(ctx)
+        if inc.num_rows == 0:
+            return empty_links()
+        name = "_prompt_template_incidences"
+        ctx.engine.register(name, inc)
+        links = cooccurrence_links(ctx, name, self.name, self.max_accounts, self.max_evidence)
+        if links.num_rows == 0:
+            return links
+        log_n = math.log(max(n_accounts, 3))
+        weights = []
+        for ev_json, p in zip(links["evidence"].to_pylist(), links["pvalue"].to_pylist(), strict=True):
+            keep = 1.0
+            for item in json.loads(ev_json):
+                obj = str(item["object"]).split(":", 1)[1]
+                rarity = max(0.0, 1.0 - math.log(max(int(item.get("accounts", 2)), 2)) / log_n)
+                keep *= 1.0 - complexity.get(obj, 0.0) * rarity
+            significance = min(1.0, -math.log10(max(float(p), 1e-300)) / 2.0)
+            weights.append(round((1.0 - keep) * significance, 6))
+        return links.set_column(links.schema.get_field_index("weight"), "weight", pa.array(weights, pa.float64()))
+

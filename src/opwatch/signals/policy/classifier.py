@@ -1,0 +1,127 @@
+"""The one interface over the three layers: ``Classifier.classify(texts) -> [Result]``.
+
+Loads the taxonomy, rules and model once; classifies in vectorised batches.
+Layers can be switched off (``layers=("rules",)``) for evaluation, and a model
+judge added with ``judge=JudgeClient(...)`` or ``Classifier(judge_url=..., judge_model=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from opwatch.signals.policy.combine import JudgeVerdict, Result, combine
+from opwatch.signals.policy.judge import JudgeClient
+from opwatch.signals.policy.model import PolicyModel, featurise
+from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules
+from opwatch.signals.policy.taxonomy import Taxonomy, load_taxonomy
+
+LAYERS = ("rules", "model", "judge")
+
+
+class Classifier:
+    """Classify texts into the taxonomy's categories.
+
+    Parameters: ``taxonomy`` (path or None for the shipped one), ``rules`` (rule
+    files/directories, None for the shipped ones; ``extra_rules`` adds to them),
+    ``model`` (weights path or None for the shipped one), ``layers`` (which of
+    rules/model/judge to use), ``threshold`` (overrides the taxonomy's
+    flag_threshold), ``judge`` or ``judge_url``/``judge_model``, and
+    ``judge_min_score`` (only texts whose offline top harmful score reaches it go
+    to the judge; 0 sends all).
+    """
+
+    def __init__(
+        self,
+        taxonomy: str | Path | Taxonomy | None = None,
+        rules: Sequence[str | Path] | None = None,
+        extra_rules: Sequence[str | Path] = (),
+        model: str | Path | None = None,
+        layers: Sequence[str] = LAYERS,
+        threshold: float | None = None,
+        judge: JudgeClient | None = None,
+        judge_url: str | None = None,
+        judge_model: str | None = None,
+        judge_min_score: float = 0.0,
+        batch_size: int = 4096,
+    ) -> None:
+        bad = set(layers) - set(LAYERS)
+        if bad:
+            raise ValueError(f"unknown layers {sorted(bad)}; choose from {LAYERS}")
+        self.taxonomy_ = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+        self.threshold = float(threshold) if threshold is not None else self.taxonomy_.flag_threshold
+        self.harmful_ = self.taxonomy_.harmful_ids
+        rule_paths = list(rules) if rules is not None else None
+        if rule_paths is not None or extra_rules:
+            from opwatch.signals.policy.rules import DEFAULT_RULES_DIR
+
+            rule_paths = (rule_paths if rule_paths is not None else [DEFAULT_RULES_DIR]) + list(extra_rules)
+        self.rules_: RuleSet | None = (
+            load_rules(rule_paths, self.taxonomy_.ids) if "rules" in layers else None
+        )
+        self.model_: PolicyModel | None = PolicyModel.load(model) if "model" in layers else None
+        if judge is None and judge_url:
+            if not judge_model:
+                raise ValueError("judge_url needs judge_model (the model name the endpoint serves)")
+            judge = JudgeClient(judge_url, judge_model, self.taxonomy_)
+        self.judge_ = judge if "judge" in layers else None
+        self.judge_min_score = judge_min_score
+        self.batch_size = batch_size
+        self._cols: list[int | None] = []
+        if self.model_ is not None:
+            known = {c: i for i, c in enumerate(self.model_.categories_)}
+            self._cols = [known.get(c) for c in self.harmful_]
+
+    @classmethod
+    def default(cls) -> Classifier:
+        """The shipped offline classifier, loaded once per process."""
+        return _default()
+
+    def _model_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[dict[str, Any] | None]]:
+        assert self.model_ is not None
+        X = featurise(list(texts))
+        p_harm, p_cat = self.model_.predict(X)
+        out = np.zeros((len(texts), len(self.harmful_)))
+        for j, col in enumerate(self._cols):
+            if col is not None:
+                out[:, j] = p_harm * p_cat[:, col]
+        notes: list[dict[str, Any] | None] = [None] * len(texts)
+        for i in np.flatnonzero(p_harm >= 0.2):
+            notes[i] = {
+                "layer": "model",
+                "p_harmful": round(float(p_harm[i]), 4),
+                "top_terms": self.model_.explain(texts[i]),
+            }
+        return out, notes
+
+    def classify(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Result]:
+        """Classify texts (``langs``: ISO codes per text where known, else guessed)."""
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError("langs must have one entry per text")
+        results: list[Result] = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = [t if isinstance(t, str) else "" for t in texts[start : start + self.batch_size]]
+            lchunk = langs[start : start + self.batch_size] if langs is not None else None
+            results += self._classify_batch(chunk, lchunk)
+        return results
+
+    def _classify_batch(self, texts: list[str], langs: Sequence[str | None] | None) -> list[Result]:
+        hits: list[list[RuleHit]] = self.rules_.match(texts, langs) if self.rules_ else [[] for _ in texts]
+        scores, notes = self._model_scores(texts) if self.model_ is not None else (None, None)
+        verdicts: list[JudgeVerdict | None] | None = None
+        if self.judge_ is not None:
+            offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes)
+            todo = [i for i, r in enumerate(offline) if 1.0 - r.scores["benign"] >= self.judge_min_score]
+            verdicts = [None] * len(texts)
+            for i, v in zip(todo, self.judge_.judge([texts[i] for i in todo]), strict=True):
+                verdicts[i] = v
+        return combine(self.harmful_, scores, hits, verdicts, self.threshold, model_notes=notes)
+
+
+@lru_cache(maxsize=1)
+def _default() -> Classifier:
+    return Classifier(layers=("rules", "model"))

@@ -1,0 +1,119 @@
+"""Combining the layers into one score per category, and the per-event result.
+
+Each layer gives, per harmful category, a probability-like belief:
+
+- model: P(harmful) x P(category | harmful), calibrated (see model.py);
+- rules: each hit of category c says "c, with confidence = the rule's weight";
+  hits combine by noisy-OR;
+- judge (optional): its category with its stated confidence.
+
+Positive evidence combines by noisy-OR, ``s_c = 1 - (1 - m_c)(1 - r_c)(1 - j_c)``,
+so one strong layer is enough and agreeing layers reinforce. Benign evidence
+scales every harmful score down: a benign-context rule by ``(1 - weight)``, a
+judge that answers "benign" with confidence q by ``(1 - judge_weight * q)``.
+The event's category is the highest-scoring harmful category when that score
+reaches the taxonomy's ``flag_threshold``, else ``benign``; ``scores["benign"]``
+is ``1 - max harmful score``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from opwatch.signals.policy.rules import RuleHit
+from opwatch.signals.policy.taxonomy import BENIGN
+
+
+@dataclass
+class JudgeVerdict:
+    """What a model judge said about one text (or why it could not)."""
+
+    category: str | None
+    confidence: float
+    rationale: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Result:
+    """The classification of one text."""
+
+    category: str
+    score: float
+    flagged: bool
+    scores: dict[str, float]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "score": self.score,
+            "flagged": self.flagged,
+            "scores": self.scores,
+            "evidence": self.evidence,
+        }
+
+
+def combine(
+    harmful: Sequence[str],
+    model_scores: np.ndarray | None,
+    hits: Sequence[Sequence[RuleHit]],
+    verdicts: Sequence[JudgeVerdict | None] | None,
+    threshold: float,
+    judge_weight: float = 0.8,
+    model_notes: Sequence[dict[str, Any] | None] | None = None,
+) -> list[Result]:
+    """Fuse the layers for ``len(hits)`` texts.
+
+    ``model_scores`` is (n, len(harmful)) or None when the model layer is off.
+    """
+    n = len(hits)
+    k = len(harmful)
+    col = {c: i for i, c in enumerate(harmful)}
+    keep = np.ones((n, k)) if model_scores is None else 1.0 - np.asarray(model_scores, dtype=float)
+    damp = np.ones(n)
+    for i, text_hits in enumerate(hits):
+        for h in text_hits:
+            if h.category == BENIGN:
+                damp[i] *= 1.0 - h.weight
+            elif h.category in col:
+                keep[i, col[h.category]] *= 1.0 - h.weight
+    if verdicts is not None:
+        for i, v in enumerate(verdicts):
+            if v is None or v.error is not None or v.category is None:
+                continue
+            if v.category == BENIGN:
+                damp[i] *= 1.0 - judge_weight * v.confidence
+            elif v.category in col:
+                keep[i, col[v.category]] *= 1.0 - v.confidence
+    scores = (1.0 - keep) * damp[:, None]
+    results: list[Result] = []
+    for i in range(n):
+        row = scores[i]
+        best = int(np.argmax(row)) if k else 0
+        top = float(row[best]) if k else 0.0
+        flagged = top >= threshold
+        sc = {c: round(float(row[j]), 4) for j, c in enumerate(harmful)}
+        sc[BENIGN] = round(1.0 - top, 4)
+        evidence: list[dict[str, Any]] = []
+        if model_notes is not None and model_notes[i]:
+            evidence.append(dict(model_notes[i] or {}))
+        evidence += [
+            {"layer": "rules", "rule": h.rule, "category": h.category, "weight": h.weight, "match": h.match}
+            for h in hits[i]
+        ]
+        if verdicts is not None and verdicts[i] is not None:
+            v = verdicts[i]
+            assert v is not None
+            evidence.append(
+                {"layer": "judge", "category": v.category, "confidence": v.confidence,
+                 "rationale": v.rationale[:300], **({"error": v.error} if v.error else {})}
+            )
+        category = harmful[best] if flagged else BENIGN
+        score = round(top if flagged else 1.0 - top, 4)
+        results.append(Result(category, score, flagged, sc, evidence))
+    return results

@@ -1,0 +1,151 @@
+"""The offline model: hashed word and character n-grams into two linear heads.
+
+Features need no vocabulary and no download: word 1-2-grams and character
+2-4-grams (within words, so Chinese runs are covered) hashed into a fixed
+space. Two heads share them:
+
+- a *harm* head (harmful vs harmless) with Platt calibration and a prior shift
+  to the deployment base rate, so that unfamiliar text leans harmless;
+- a *category* head over the harmful categories, read as P(category | harmful).
+
+The weights live in ``model/policy-model.npz`` (sparse, float32), written by
+``scripts/train_policy_model.py`` together with ``MODEL_CARD.md`` and
+``sources.json`` that record every training source and its licence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
+FORMAT_VERSION = 1
+N_WORD = 2**18
+N_CHAR = 2**18
+_TOKEN = re.compile(r"(?u)\b\w+\b")
+
+
+class ModelError(ValueError):
+    """The weights file is missing, corrupt, or of another format version."""
+
+
+def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
+    word = HashingVectorizer(
+        n_features=N_WORD,
+        analyzer="word",
+        ngram_range=(1, 2),
+        token_pattern=r"(?u)\b\w+\b",
+        alternate_sign=False,
+        norm="l2",
+        dtype=np.float32,
+    )
+    char = HashingVectorizer(
+        n_features=N_CHAR,
+        analyzer="char_wb",
+        ngram_range=(2, 4),
+        alternate_sign=False,
+        norm="l2",
+        dtype=np.float32,
+    )
+    return word, char
+
+
+_WORD, _CHAR = _vectorizers()
+
+
+def featurise(texts: list[str]) -> sp.csr_matrix:
+    """Texts to the hashed feature matrix (rows are texts)."""
+    clipped = [t[:2000] for t in texts]
+    return sp.hstack([_WORD.transform(clipped), _CHAR.transform(clipped)], format="csr")
+
+
+@dataclass
+class PolicyModel:
+    """Learned state of both heads (trailing underscores: learned)."""
+
+    categories_: list[str]
+    harm_coef_: np.ndarray  # (F,)
+    harm_intercept_: float
+    platt_: tuple[float, float]  # a, b: p = sigmoid(a * decision + b)
+    prior_shift_: float  # log-odds added for the deployment base rate
+    cat_coef_: np.ndarray  # (K, F)
+    cat_intercept_: np.ndarray  # (K,)
+    meta_: dict[str, Any]
+
+    def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
+        d = np.asarray(X @ self.harm_coef_).ravel() + self.harm_intercept_
+        a, b = self.platt_
+        p_harm = 1.0 / (1.0 + np.exp(-(a * d + b + self.prior_shift_)))
+        z = np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return p_harm, e / e.sum(axis=1, keepdims=True)
+
+    def explain(self, text: str, k: int = 3) -> list[str]:
+        """The word n-grams of ``text`` that pushed it most towards harmful."""
+        toks = _TOKEN.findall(text[:2000].lower())
+        grams = sorted(set(toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]))
+        if not grams:
+            return []
+        idx = np.asarray([abs(murmurhash3_32(g, seed=0)) % N_WORD for g in grams])
+        w = self.harm_coef_[idx]
+        order = np.argsort(-w)[:k]
+        return [grams[i] for i in order if w[i] > 0]
+
+    def save(self, path: Path) -> None:
+        W = sp.csr_matrix(np.vstack([self.harm_coef_[None, :], self.cat_coef_]).astype(np.float32))
+        meta = dict(self.meta_)
+        meta.update(
+            format=FORMAT_VERSION,
+            categories=self.categories_,
+            harm_intercept=float(self.harm_intercept_),
+            platt=list(self.platt_),
+            prior_shift=float(self.prior_shift_),
+            cat_intercept=[float(x) for x in self.cat_intercept_],
+        )
+        np.savez_compressed(
+            path,
+            data=W.data.astype(np.float16),
+            indices=W.indices.astype(np.int32),
+            indptr=W.indptr.astype(np.int64),
+            shape=np.asarray(W.shape),
+            meta=np.asarray(json.dumps(meta)),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> PolicyModel:
+        p = Path(path) if path is not None else DEFAULT_MODEL
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                W = sp.csr_matrix(
+                    (z["data"].astype(np.float32), z["indices"], z["indptr"]), shape=tuple(z["shape"])
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(
+                f"cannot load policy model {p}: {exc}. Re-create it with "
+                "`python scripts/train_policy_model.py`."
+            ) from exc
+        if meta.get("format") != FORMAT_VERSION or W.shape[1] != N_WORD + N_CHAR:
+            raise ModelError(f"{p}: model format {meta.get('format')} does not match {FORMAT_VERSION}")
+        dense = W.toarray()
+        return cls(
+            categories_=list(meta["categories"]),
+            harm_coef_=dense[0],
+            harm_intercept_=float(meta["harm_intercept"]),
+            platt_=(float(meta["platt"][0]), float(meta["platt"][1])),
+            prior_shift_=float(meta["prior_shift"]),
+            cat_coef_=dense[1:],
+            cat_intercept_=np.asarray(meta["cat_intercept"], dtype=np.float32),
+            meta_=meta,
+        )
