@@ -63,6 +63,17 @@ def _dna_category(intents: list[str]) -> str:
     return "malicious_cyber" if any(i.startswith("S008") for i in intents) else ""
 
 
+def external_benign(misuse: Path) -> list[tuple[str, str, str]]:
+    """Do-Not-Answer's advice/support requests: benign under opwatch's misuse taxonomy."""
+    rows: list[tuple[str, str, str]] = []
+    for area in DNA_NOT_MISUSE:
+        f = misuse / "donotanswer" / f"{area}.jsonl"
+        if f.exists():
+            for line in f.read_text(encoding="utf-8").splitlines():
+                rows.append((json.loads(line)["prompt"], "benign", f"misuse/donotanswer/{area}.jsonl"))
+    return rows
+
+
 def external_harmful(misuse: Path) -> list[tuple[str, str, str]]:
     """(text, mapped category or "", source) for the permissively licensed harmful sets."""
     rows: list[tuple[str, str, str]] = []

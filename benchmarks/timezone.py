@@ -92,7 +92,7 @@ def run_seed(seed: int, accounts: int, workdir: Path) -> dict[str, Any]:
     for key, (_off, operation) in truth.items():
         if operation:
             per_op.setdefault(operation, []).append(key)
-    profiles = behaviour_profiles(engine, per_op, language_sample=0)
+    profiles = behaviour_profiles(engine, per_op, language_accounts=0)
     op_rows = []
     for operation, members in sorted(per_op.items()):
         rh = profiles[operation]["rhythm"]

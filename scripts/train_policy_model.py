@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.classify import external_harmful, is_train_row  # noqa: E402
+from benchmarks.classify import external_benign, external_harmful, is_train_row  # noqa: E402
 from opwatch.signals.policy.model import MODEL_DIR, PolicyModel, featurise  # noqa: E402
 from opwatch.signals.policy.taxonomy import BENIGN, load_taxonomy  # noqa: E402
 
@@ -81,7 +81,7 @@ def shared_rows(shared: Path) -> list[Row]:
     f = misuse / "harmful_train.json"
     if f.exists():
         rows += [(x["instruction"], "", "shared:misuse/harmful_train.json") for x in json.loads(f.read_text())]
-    for text, cat, src in external_harmful(misuse):
+    for text, cat, src in external_harmful(misuse) + external_benign(misuse):
         if is_train_row(text):
             rows.append((text, cat, "shared:" + src))
     return rows

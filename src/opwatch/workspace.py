@@ -32,6 +32,16 @@ class Workspace:
         self._database_url = database_url
         self._cases: Any = None
 
+    # -- cases ------------------------------------------------------------
+    @property
+    def cases(self) -> Any:
+        """The case store (SQLite in the workspace, or ``OPWATCH_DATABASE_URL``), migrated on first use."""
+        if self._cases is None:
+            from opwatch.store.cases import CaseStore, database_url
+
+            self._cases = CaseStore(self._database_url or database_url(self.path))
+        return self._cases
+
     # -- ingest -----------------------------------------------------------
     def ingest(
         self,

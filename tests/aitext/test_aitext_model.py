@@ -117,3 +117,26 @@ def test_binoculars_refuses_mismatched_tokenizers(tiny: tuple[Path, Path], tmp_p
     (other / "tokenizer.json").write_text(json.dumps(tok))
     with pytest.raises(ValueError, match="share one tokenizer"):
         BinocularsScorer(tiny[0], other)
+
+
+def test_cli_model_path_with_calibration(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from opwatch.cli import main
+
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\n".join(json.dumps({"id": i, "text": s}) for i, s in enumerate(SENTENCES)) + "\n{bad\n")
+    humans = tmp_path / "h.jsonl"
+    humans.write_text("\n".join(json.dumps({"id": i, "text": " ".join(reversed(s.split()))})
+                                for i, s in enumerate(SENTENCES)) + "\n")
+    out = tmp_path / "out.jsonl"
+    args = ["aitext", str(inp), "--out", str(out), "--observer", str(tiny[0]), "--performer", str(tiny[1]),
+            "--calibrate", str(humans), "--device", "cpu", "--batch-size", "2"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(recs) == len(SENTENCES) and all(r["method"] == "binoculars" for r in recs)
+    assert all(isinstance(r["above_threshold"], bool) for r in recs)
+    assert "1 bad line" in res.output
+    bad = CliRunner().invoke(main, ["aitext", str(inp), "--out", str(out), "--model-path", str(tmp_path / "none")])
+    assert bad.exit_code != 0 and "could not load the model" in bad.output

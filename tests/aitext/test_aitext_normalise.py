@@ -31,7 +31,7 @@ def test_cyrillic_and_greek_lookalikes_inside_latin_words_are_mapped() -> None:
     # Cyrillic а, е, о, р and Greek ο, ν mixed into English words
     rep = normalise_report("Vоtе fоr thе реорlе, nοt thе elite. Gοvernment")
     assert rep.text == "Vote for the people, not the elite. Government"
-    assert rep.homoglyphs == 11
+    assert rep.homoglyphs == 12
 
 
 def test_whole_lookalike_words_are_mapped_in_latin_text() -> None:

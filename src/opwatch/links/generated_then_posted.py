@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import xxhash
-from scipy.sparse import csr_matrix
 from scipy.special import gammaln
 
 from opwatch.links.base import LinkLayer, empty_links, links_table
 from opwatch.links.minhash import signatures, token_ids, tokens
+from opwatch.links.setsim import binary_matrix, bipartite_candidates, jaccard_pairs
 from opwatch.models import dumps
 from opwatch.registry import register_layer
 from opwatch.signals.base import DetectContext
@@ -53,36 +53,6 @@ def response_units(response: str | None) -> list[str]:
         if line and line != units[0]:
             units.append(line)
     return units
-
-
-def _band_join(sig_u: np.ndarray, sig_p: np.ndarray, bands: int, rows: int, max_bucket: int) -> np.ndarray:
-    """Unit-post pairs (u, p) agreeing on every row of at least one band."""
-    found = []
-    for band in range(bands):
-        hu = np.zeros(len(sig_u), dtype=np.uint64)
-        hp = np.zeros(len(sig_p), dtype=np.uint64)
-        for c in range(band * rows, (band + 1) * rows):
-            hu = (hu * np.uint64(1099511628211)) ^ sig_u[:, c]
-            hp = (hp * np.uint64(1099511628211)) ^ sig_p[:, c]
-        order = np.argsort(hu, kind="stable")
-        hs = hu[order]
-        left = np.searchsorted(hs, hp, "left")
-        count = np.minimum(np.searchsorted(hs, hp, "right") - left, max_bucket)
-        posts = np.repeat(np.arange(len(hp)), count)
-        if posts.size == 0:
-            continue
-        within = np.arange(posts.size) - np.repeat(np.cumsum(count) - count, count)
-        found.append(np.stack([order[left[posts] + within], posts], axis=1))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found).astype(np.int64), axis=0)
-
-
-def _binary(sets: list[np.ndarray], vocab: np.ndarray) -> csr_matrix:
-    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    cols = np.searchsorted(vocab, np.concatenate(sets)) if lengths.sum() else np.zeros(0, np.int64)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    return csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(sets), len(vocab)))
 
 
 @register_layer
@@ -137,24 +107,22 @@ class GeneratedThenPostedLayer(LinkLayer):
         if u_ok.size == 0 or p_ok.size == 0:
             return empty_links()
         num_perm = self.bands * self.rows
-        cand = _band_join(
+        cand = bipartite_candidates(
             signatures([u_sets[i] for i in u_ok], num_perm), signatures([p_sets[i] for i in p_ok], num_perm),
             self.bands, self.rows, self.max_bucket,
         )
         if cand.size == 0:
             return empty_links()
-        xu = _binary([u_sets[i] for i in u_ok], vocab)
-        xp = _binary([p_sets[i] for i in p_ok], vocab)
-        shared = xu[cand[:, 0]].multiply(xp[cand[:, 1]]).tocsr()
-        inter = np.asarray(shared.sum(axis=1)).ravel()
-        size_u = np.asarray(xu.sum(axis=1)).ravel()[cand[:, 0]]
-        size_p = np.asarray(xp.sum(axis=1)).ravel()[cand[:, 1]]
-        sim = inter / np.maximum(size_u + size_p - inter, 1)
+        xu = binary_matrix([u_sets[i] for i in u_ok], vocab)
+        xp = binary_matrix([p_sets[i] for i in p_ok], vocab)
+        sim, inter = jaccard_pairs(xu, xp, cand)
         keep = sim >= self.threshold
         if not keep.any():
             return empty_links()
         q = np.asarray(xu.sum(axis=0)).ravel() / max(len(u_ok), 1)
         log_q = np.log(np.clip(q, 1e-12, 1.0))
+        shared = xu[cand[:, 0]].multiply(xp[cand[:, 1]]).tocsr()
+        size_p = np.asarray(xp.sum(axis=1)).ravel()[cand[:, 1]]
         log_p = gammaln(size_p + 1) - gammaln(inter + 1) - gammaln(size_p - inter + 1) + shared @ log_q
         return self._links(cand[keep], sim[keep], np.minimum(log_p[keep], 0.0),
                            [u_text[i] for i in u_ok], [p_text[i] for i in p_ok], units, posts)

@@ -1,12 +1,13 @@
 """The "prompt_template" layer: accounts that fill in the same complex prompt scaffold.
 
-1. Every AI-service prompt is masked (:func:`opwatch.links.fingerprint.mask_prompt`);
-   then words used by fewer than ``min_df`` accounts in the whole log are masked
-   too (``<v>``), so one operator's changing fill-ins look alike.
+1. Every AI-service prompt is masked (:func:`opwatch.links.fingerprint.mask_prompt`)
+   and cut to its first ``max_tokens`` tokens. The mask is the same one peers
+   use for the shared hash, so the layer and the hash agree on what a scaffold is.
 2. Scaffolds with fewer than ``min_words`` unmasked words are dropped: "translate
-   this: <v>" says nothing about who wrote it, however many accounts share it.
+   this: <q>" says nothing about who wrote it, however many accounts share it.
 3. Near-identical scaffolds (Jaccard of word uni- and bigram sets >= ``threshold``,
-   MinHash-LSH with exact verification) form one *family*, named by the shareable
+   :func:`opwatch.links.setsim.families`: MinHash-LSH buckets verified as stars,
+   exact Jaccard, union-find) form one *family*, named by the shareable
    :func:`~opwatch.links.fingerprint.scaffold_hash` of its most used member.
 4. Accounts sharing a family are paired by :func:`opwatch.links.cooccurrence.cooccurrence_links`
    (rarity null model, p-value, evidence events). Families used by more than
@@ -23,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 import pyarrow as pa
@@ -32,7 +33,7 @@ import xxhash
 from opwatch.links.base import LinkLayer, empty_links
 from opwatch.links.cooccurrence import cooccurrence_links
 from opwatch.links.fingerprint import PLACEHOLDERS, mask_prompt, scaffold_hash, scaffold_tokens
-from opwatch.links.minhash import clusters, near_duplicate_pairs
+from opwatch.links.setsim import families
 from opwatch.models import INDICATOR_SCHEMA
 from opwatch.registry import register_layer
 from opwatch.signals.base import DetectContext
@@ -50,9 +51,9 @@ def _feature_set(tokens: list[str]) -> np.ndarray:
 class PromptTemplateLayer(LinkLayer):
     name = "prompt_template"
 
-    def __init__(self, min_df: int = 3, min_words: int = 10, full_words: int = 30,
+    def __init__(self, min_words: int = 10, full_words: int = 30, max_tokens: int = 150,
                  threshold: float = 0.6, max_accounts: int = 200, max_evidence: int = 5) -> None:
-        self.min_df = min_df
+        self.max_tokens = max_tokens
         self.min_words = min_words
         self.full_words = full_words
         self.threshold = threshold
@@ -67,34 +68,20 @@ class PromptTemplateLayer(LinkLayer):
             f"WHERE {AI_EVENT_SQL} AND text IS NOT NULL AND account_id IS NOT NULL"
         ).to_pylist()
         n_accounts = len({(r["source"], r["account_id"]) for r in rows})
-        masked: dict[str, list[str]] = {}
-        for r in rows:
-            if r["text"] not in masked:
-                masked[r["text"]] = scaffold_tokens(mask_prompt(r["text"]))
-        users: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for r in rows:
-            users[r["text"]].add((r["source"], r["account_id"]))
-        holders: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for text, toks in masked.items():
-            for t in set(toks):
-                holders[t] |= users[text]
-        df = {t: len(h) for t, h in holders.items()}
         templates: dict[str, tuple[str, int]] = {}
-        for text, toks in masked.items():
-            out: list[str] = []
-            for t in toks:
-                tok = t if (t in PLACEHOLDERS or t == "\n" or not _IS_WORD.search(t) or df.get(t, 0) >= self.min_df) else "<v>"
-                if not (out and tok in PLACEHOLDERS and out[-1] in PLACEHOLDERS):
-                    out.append(tok)
-            words = sum(1 for t in out if t not in PLACEHOLDERS and _IS_WORD.search(t))
-            if words >= self.min_words:
-                templates[text] = (" ".join(out), words)
+        for r in rows:
+            text = r["text"]
+            if text in templates:
+                continue
+            toks = scaffold_tokens(mask_prompt(text))[: self.max_tokens]
+            words = sum(1 for t in toks if t not in PLACEHOLDERS and _IS_WORD.search(t))
+            templates[text] = (" ".join(toks), words)
+        templates = {k: v for k, v in templates.items() if v[1] >= self.min_words}
         unique = sorted({t for t, _ in templates.values()})
         if not unique:
             return INDICATOR_SCHEMA.empty_table(), {}, n_accounts
         sets = [_feature_set(u.split(" ")) for u in unique]
-        pairs, _ = near_duplicate_pairs(sets, threshold=self.threshold)
-        label = clusters(len(unique), pairs)
+        label = families(sets, self.threshold)
         index = {u: i for i, u in enumerate(unique)}
         use: Counter[int] = Counter()
         example: dict[int, str] = {}

@@ -12,8 +12,9 @@ dicts (JSON-ready) with the keys documented in docs/behaviour.md:
   active hours (the operator's own day; posts can be scheduled for the
   audience), else on all events (``basis`` says which). ``posting_rhythm`` is the
   pooled fit of the non-AI events alone;
-- ``languages``: prompt, output and post languages (shares) on a sample, and how
-  often a prompt's language differs from its output's;
+- ``languages``: prompt, output and post languages as shares of (up to
+  ``language_accounts``) accounts, and the share of AI-service accounts whose
+  prompts and outputs are in different languages;
 - ``automation``: share of accounts scoring as automated, median gap CV, share
   created in batches;
 - ``reach`` and ``breakout_inputs``: platforms posted on, posts, engagement
@@ -47,7 +48,7 @@ from opwatch.signals.behaviour.rhythm import (
     hour_of_week,
 )
 from opwatch.signals.behaviour.timeline import AI_EVENT_SQL, Timelines, timelines_from_table
-from opwatch.signals.language import detect_languages
+from opwatch.signals.language import ROLES, account_languages
 
 #: numeric keys of ``attributes`` that count as engagement on a post
 ENGAGEMENT_KEYS = ("likes", "shares", "reposts", "retweets", "replies", "quotes", "comments", "reactions")
@@ -109,18 +110,20 @@ def rhythm_summary(tl: Timelines) -> dict[str, Any]:
     return out
 
 
-def _languages(rows: list[dict[str, Any]], sample: int) -> dict[str, Any]:
-    ai = [r for r in rows if r["is_ai"]][:sample]
-    other = [r for r in rows if not r["is_ai"] and r["text"]][:sample]
-    p_lang = detect_languages([r["text"] for r in ai])
-    o_lang = detect_languages([r["response"] for r in ai])
-    s_lang = detect_languages([r["text"] for r in other])
-    pairs = [(a, b) for a, b in zip(p_lang, o_lang, strict=True) if a and b]
-    mismatch = Counter(f"{a}->{b}" for a, b in pairs if a != b)
+def _languages(rows: list[dict[str, Any]], max_accounts: int) -> dict[str, Any]:
+    """Languages per role, as shares of the (first ``max_accounts``) accounts."""
+    keep: set[tuple[str, str]] = set()
+    for r in rows:
+        if len(keep) >= max_accounts:
+            break
+        keep.add((r["source"], r["account_id"]))
+    found = account_languages([r for r in rows if (r["source"], r["account_id"]) in keep]) if keep else {}
+    pairs = [(a["prompt"], a["output"]) for a in found.values() if a["prompt"] and a["output"]]
+    mismatch = Counter(f"{p}->{o}" for p, o in pairs if p != o)
     return {
-        "prompt": _shares(Counter(x for x in p_lang if x)),
-        "output": _shares(Counter(x for x in o_lang if x)),
-        "post": _shares(Counter(x for x in s_lang if x)),
+        role: _shares(Counter(a[role] for a in found.values() if a[role])) for role in ROLES
+    } | {
+        "n_accounts_sampled": len(found),
         "mismatch_share": round(sum(mismatch.values()) / len(pairs), 3) if pairs else None,
         "mismatch_pairs": dict(mismatch.most_common(5)),
     }
@@ -169,7 +172,7 @@ def _timelines(rows: list[dict[str, Any]]) -> Timelines:
 def behaviour_profiles(
     tables: DetectContext | Engine | Mapping[str, pa.Table],
     groups: Mapping[str, Sequence[Account]],
-    language_sample: int = 60,
+    language_accounts: int = 40,
     min_ai_hours: int = 30,
 ) -> dict[str, dict[str, Any]]:
     """Profile every group ``{operation_id: [(source, account_id), …]}`` (see module doc)."""
@@ -243,7 +246,7 @@ def behaviour_profiles(
             "n_events": len(rows),
             "rhythm": rhythm,
             "posting_rhythm": {k: posting.get(k) for k in ("pooled_offset", "pooled_confidence", "business_hours", "weekend_share")},
-            "languages": _languages(rows, language_sample),
+            "languages": _languages(rows, language_accounts),
             "automation": _automation(tl, batch),
             "reach": {
                 "sources": sorted({r["source"] for r in rows}),
@@ -266,7 +269,7 @@ def behaviour_profiles(
 
 
 def behaviour_profile(
-    tables: DetectContext | Engine | Mapping[str, pa.Table], accounts: Sequence[Account], language_sample: int = 60
+    tables: DetectContext | Engine | Mapping[str, pa.Table], accounts: Sequence[Account], language_accounts: int = 40
 ) -> dict[str, Any]:
     """Profile one operation given its ``(source, account_id)`` accounts."""
-    return behaviour_profiles(tables, {"operation": list(accounts)}, language_sample)["operation"]
+    return behaviour_profiles(tables, {"operation": list(accounts)}, language_accounts)["operation"]

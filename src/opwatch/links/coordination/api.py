@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opwatch.links.coordination import engine, significance
 from opwatch.links.coordination.readers import ReadReport, load
@@ -58,7 +58,7 @@ class Networks:
             report = load(con, source, fmt)
         return cls(con, report)
 
-    def params(self, network_type: str, window: Window = 60.0, **kw: float) -> Params:
+    def params(self, network_type: str, window: Window = 60.0, **kw: Any) -> Params:
         """Resolve parameters; ``window='auto'`` estimates CooRnet's coordination interval."""
         if isinstance(window, str):
             if window != "auto":

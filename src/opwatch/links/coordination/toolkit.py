@@ -79,3 +79,36 @@ def compare(ours: Edges, theirs: Edges) -> dict[str, float]:
         "weights_equal": float(same_weight == len(both)),
         "identical": float(ours == theirs),
     }
+
+
+def run_isolated(db_path: str | Path, network_type: str, window: float, **kw: float) -> Edges:
+    """:func:`run` in a fresh Python process.
+
+    The toolkit forks worker processes; forking a process that already runs
+    DuckDB's threads can break its pool, so parity checks run it apart.
+    """
+    import json
+    import subprocess
+    import sys
+
+    args = json.dumps({"db": str(db_path), "type": network_type, "window": window, **kw})
+    proc = subprocess.run(
+        [sys.executable, "-m", "opwatch.links.coordination.toolkit", args],
+        capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"the toolkit failed: {proc.stderr[-2000:]}")
+    edges = json.loads(proc.stdout.splitlines()[-1])
+    return {(a, b): w for a, b, w in edges}
+
+
+if __name__ == "__main__":
+    import contextlib
+    import io
+    import json
+    import sys
+
+    spec = json.loads(sys.argv[1])
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = run(spec.pop("db"), spec.pop("type"), spec.pop("window"), **spec)
+    print(json.dumps([[a, b, w] for (a, b), w in sorted(result.items())]))

@@ -35,7 +35,7 @@ _BENIGN_INVISIBLE = "\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef"
 _EVASIVE_RE = re.compile(f"[{_EVASIVE}]")
 _BENIGN_RE = re.compile(f"[{_BENIGN_INVISIBLE}]")
 _SPACE_RE = re.compile(r"\s+")
-_WORD_RE = re.compile(r"[^\W\d_]+")
+_WORD_RE = re.compile(r"\w+")
 
 #: look-alike letter -> Latin letter (Cyrillic, Greek, a few others)
 HOMOGLYPHS: dict[str, str] = {
@@ -97,7 +97,7 @@ def _map_homoglyphs(text: str) -> tuple[str, int]:
         for c in word:
             if _is_ascii_letter(c):
                 has_ascii = True
-            elif c not in HOMOGLYPHS:
+            elif c.isalpha() and c not in HOMOGLYPHS:
                 return word  # a letter with no Latin look-alike: genuine script
         if not (has_ascii or latin_text):
             return word
@@ -116,6 +116,11 @@ def normalise_report(text: str) -> NormaliseReport:
     stripped, invisible = _EVASIVE_RE.subn("", folded)
     stripped = _BENIGN_RE.sub("", stripped)
     mapped, homoglyphs = _map_homoglyphs(stripped)
+    while homoglyphs:  # mapping can tip a text to mostly-Latin: repeat to a fixed point
+        mapped, more = _map_homoglyphs(mapped)
+        if not more:
+            break
+        homoglyphs += more
     collapsed = _SPACE_RE.sub(" ", mapped).strip()
     return NormaliseReport(collapsed, invisible, homoglyphs, nfkc_changed)
 

@@ -81,7 +81,9 @@ class Classifier:
         """The shipped offline classifier, loaded once per process."""
         return _default()
 
-    def _model_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[dict[str, Any] | None]]:
+    def _model_scores(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any] | None]]:
         assert self.model_ is not None
         X = featurise(list(texts))
         p_harm, p_cat = self.model_.predict(X)
@@ -96,7 +98,7 @@ class Classifier:
                 "p_harmful": round(float(p_harm[i]), 4),
                 "top_terms": self.model_.explain(texts[i]),
             }
-        return out, notes
+        return out, p_harm, notes
 
     def classify(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Result]:
         """Classify texts (``langs``: ISO codes per text where known, else guessed)."""
@@ -111,15 +113,17 @@ class Classifier:
 
     def _classify_batch(self, texts: list[str], langs: Sequence[str | None] | None) -> list[Result]:
         hits: list[list[RuleHit]] = self.rules_.match(texts, langs) if self.rules_ else [[] for _ in texts]
-        scores, notes = self._model_scores(texts) if self.model_ is not None else (None, None)
+        scores, harm, notes = self._model_scores(texts) if self.model_ is not None else (None, None, None)
         verdicts: list[JudgeVerdict | None] | None = None
         if self.judge_ is not None:
-            offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes)
+            offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes, model_harm=harm)
             todo = [i for i, r in enumerate(offline) if 1.0 - r.scores["benign"] >= self.judge_min_score]
             verdicts = [None] * len(texts)
             for i, v in zip(todo, self.judge_.judge([texts[i] for i in todo]), strict=True):
                 verdicts[i] = v
-        return combine(self.harmful_, scores, hits, verdicts, self.threshold, model_notes=notes)
+        return combine(
+            self.harmful_, scores, hits, verdicts, self.threshold, model_notes=notes, model_harm=harm
+        )
 
 
 @lru_cache(maxsize=1)

@@ -8,12 +8,15 @@ Each layer gives, per harmful category, a probability-like belief:
 - judge (optional): its category with its stated confidence.
 
 Positive evidence combines by noisy-OR, ``s_c = 1 - (1 - m_c)(1 - r_c)(1 - j_c)``,
-so one strong layer is enough and agreeing layers reinforce. Benign evidence
-scales every harmful score down: a benign-context rule by ``(1 - weight)``, a
+so one strong layer is enough and agreeing layers reinforce. The same rule
+gives the overall harm score ``H`` from the model's P(harmful), every harmful
+rule hit and a harmful judge verdict, whatever their categories (so a request
+whose harm is split between two categories still counts in full). Benign
+evidence scales all of them down: a benign-context rule by ``(1 - weight)``, a
 judge that answers "benign" with confidence q by ``(1 - judge_weight * q)``.
-The event's category is the highest-scoring harmful category when that score
-reaches the taxonomy's ``flag_threshold``, else ``benign``; ``scores["benign"]``
-is ``1 - max harmful score``.
+An event is flagged when ``H`` reaches the taxonomy's ``flag_threshold``; its
+category is then the highest-scoring harmful category, else ``benign``.
+``scores["benign"]`` is ``1 - H``.
 """
 
 from __future__ import annotations
@@ -66,15 +69,18 @@ def combine(
     threshold: float,
     judge_weight: float = 0.8,
     model_notes: Sequence[dict[str, Any] | None] | None = None,
+    model_harm: np.ndarray | None = None,
 ) -> list[Result]:
     """Fuse the layers for ``len(hits)`` texts.
 
-    ``model_scores`` is (n, len(harmful)) or None when the model layer is off.
+    ``model_scores`` is (n, len(harmful)) or None when the model layer is off;
+    ``model_harm`` is the model's P(harmful) per text.
     """
     n = len(hits)
     k = len(harmful)
     col = {c: i for i, c in enumerate(harmful)}
     keep = np.ones((n, k)) if model_scores is None else 1.0 - np.asarray(model_scores, dtype=float)
+    keep_h = np.ones(n) if model_harm is None else 1.0 - np.asarray(model_harm, dtype=float)
     damp = np.ones(n)
     for i, text_hits in enumerate(hits):
         for h in text_hits:
@@ -82,6 +88,7 @@ def combine(
                 damp[i] *= 1.0 - h.weight
             elif h.category in col:
                 keep[i, col[h.category]] *= 1.0 - h.weight
+                keep_h[i] *= 1.0 - h.weight
     if verdicts is not None:
         for i, v in enumerate(verdicts):
             if v is None or v.error is not None or v.category is None:
@@ -90,13 +97,15 @@ def combine(
                 damp[i] *= 1.0 - judge_weight * v.confidence
             elif v.category in col:
                 keep[i, col[v.category]] *= 1.0 - v.confidence
+                keep_h[i] *= 1.0 - v.confidence
     scores = (1.0 - keep) * damp[:, None]
+    harm = np.maximum((1.0 - keep_h) * damp, scores.max(axis=1) if k else 0.0)
     results: list[Result] = []
     for i in range(n):
         row = scores[i]
         best = int(np.argmax(row)) if k else 0
-        top = float(row[best]) if k else 0.0
-        flagged = top >= threshold
+        top = float(harm[i])
+        flagged = top >= threshold and k > 0
         sc = {c: round(float(row[j]), 4) for j, c in enumerate(harmful)}
         sc[BENIGN] = round(1.0 - top, 4)
         evidence: list[dict[str, Any]] = []

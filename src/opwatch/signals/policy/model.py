@@ -1,8 +1,12 @@
 """The offline model: hashed word and character n-grams into two linear heads.
 
-Features need no vocabulary and no download: word 1-2-grams and character
-2-4-grams (within words, so Chinese runs are covered) hashed into a fixed
-space. Two heads share them:
+Features need no vocabulary and no download: word 1-2-grams (English stop
+words dropped), character 3-5-grams (within words, so Chinese runs are
+covered), and one pseudo-token per word found in the harm lexicon
+(``lexicon.yaml``: groups such as weapons, crime, drugs, deception), all hashed
+into a fixed space. The lexicon lets a small training set generalise: a request
+that names a crime the training never saw still lights the "crime" feature.
+Two heads share the features:
 
 - a *harm* head (harmful vs harmless) with Platt calibration and a prior shift
   to the deployment base rate, so that unfamiliar text leans harmless;
@@ -22,20 +26,63 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 N_WORD = 2**18
 N_CHAR = 2**18
 _TOKEN = re.compile(r"(?u)\b\w+\b")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class ModelError(ValueError):
     """The weights file is missing, corrupt, or of another format version."""
+
+
+LEXICON = Path(__file__).resolve().parent / "lexicon.yaml"
+
+
+def _load_lexicon(path: Path = LEXICON) -> tuple[dict[str, str], dict[str, str], list[int]]:
+    """Exact words and prefix stems -> group, and the stem lengths to try."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    exact: dict[str, str] = {}
+    stems: dict[str, str] = {}
+    for group, words in data.items():
+        for w in words:
+            w = str(w).lower()
+            if w.endswith("*"):
+                stems[w[:-1]] = group
+            else:
+                exact[w] = group
+    return exact, stems, sorted({len(s) for s in stems})
+
+
+_EXACT, _STEMS, _STEM_LENS = _load_lexicon()
+_LEX_TOKEN = re.compile(r"\w+")
+
+
+def lexicon_tokens(text: str) -> str:
+    """Pseudo-tokens (``zzlex<group>``) for every lexicon word in ``text``."""
+    out = []
+    for tok in _LEX_TOKEN.findall(text):
+        group = _EXACT.get(tok)
+        if group is None:
+            for n in _STEM_LENS:
+                if n > len(tok):
+                    break
+                group = _STEMS.get(tok[:n])
+                if group is not None:
+                    break
+        if group is None and _CJK.search(tok):
+            group = next((g for w, g in _EXACT.items() if len(w) <= 2 and _CJK.match(w) and w in tok), None)
+        if group is not None:
+            out.append("zzlex" + group)
+    return " ".join(out)
 
 
 def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
@@ -44,6 +91,7 @@ def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
         analyzer="word",
         ngram_range=(1, 2),
         token_pattern=r"(?u)\b\w+\b",
+        stop_words="english",
         alternate_sign=False,
         norm="l2",
         dtype=np.float32,
@@ -51,7 +99,7 @@ def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
     char = HashingVectorizer(
         n_features=N_CHAR,
         analyzer="char_wb",
-        ngram_range=(2, 4),
+        ngram_range=(3, 5),
         alternate_sign=False,
         norm="l2",
         dtype=np.float32,
@@ -64,8 +112,9 @@ _WORD, _CHAR = _vectorizers()
 
 def featurise(texts: list[str]) -> sp.csr_matrix:
     """Texts to the hashed feature matrix (rows are texts)."""
-    clipped = [t[:2000] for t in texts]
-    return sp.hstack([_WORD.transform(clipped), _CHAR.transform(clipped)], format="csr")
+    clipped = [t[:2000].lower() for t in texts]
+    words = [t + " " + lexicon_tokens(t) for t in clipped]
+    return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
 @dataclass
