@@ -57,8 +57,7 @@ def families(sets: Sequence[np.ndarray], threshold: float, num_perm: int = 64) -
     if n < 2:
         return np.arange(n)
     sig = signatures(sets, num_perm)
-    bands = choose_bands(num_perm, threshold)
-    rows = num_perm // bands
+    bands, rows = choose_bands(num_perm, threshold)
     found = []
     for band in range(bands):
         keys = _band_keys(sig, band, rows)
