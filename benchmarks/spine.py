@@ -30,7 +30,7 @@ from opwatch.workspace import Workspace  # noqa: E402
 
 def one(seed: int, accounts: int, evasion: str, layers: list[str] | None, root: Path) -> list[dict]:
     world = root / f"world-{seed}-{accounts}-{evasion}"
-    cfg = WorldConfig(evasion=evasion) if evasion != "low" else None
+    cfg = WorldConfig(evasion_level=evasion) if evasion != "low" else None
     t0 = time.perf_counter()
     info = simulate(world, seed=seed, accounts=accounts, config=cfg)
     t_sim = time.perf_counter() - t0

@@ -104,7 +104,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--frames-per-core", type=int, default=4)
     ap.add_argument("--n-generic", type=int, default=5000)
-    ap.add_argument("--prior", type=float, default=0.05, help="deployment share of harmful requests")
+    ap.add_argument("--prior", type=float, default=0.01, help="deployment share of harmful requests")
     ap.add_argument("--C", type=float, default=1.0)
     args = ap.parse_args()
 

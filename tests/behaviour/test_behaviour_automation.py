@@ -52,7 +52,7 @@ def test_batch_created_accounts_flagged_by_time_and_name_shape() -> None:
         accounts.append({"source": "ai", "account_id": f"org{i}", "display_name": f"Person {i}",
                          "created_at": datetime.fromtimestamp(t, UTC)})
     for i in range(12):  # twelve created within four minutes, one name shape
-        t = EPOCH_MONDAY + 90 * 86400 + 20 * i
+        t = EPOCH_MONDAY + 90 * 86400 + 3600 + 20 * i
         accounts.append({"source": "ai", "account_id": f"bat{i}", "display_name": f"user_{48213 + i * 7}",
                          "created_at": datetime.fromtimestamp(t, UTC)})
     out = AutomationDetector().run(make_ctx([], accounts))
@@ -63,6 +63,14 @@ def test_batch_created_accounts_flagged_by_time_and_name_shape() -> None:
 
     ev = json.loads(flagged["bat0"]["evidence"])
     assert ev["name_shape"] == "a_9{5}" and ev["p_shape"] < 1e-6
+
+
+def test_date_only_creation_times_are_not_a_batch() -> None:
+    midnight = datetime.fromtimestamp(EPOCH_MONDAY, UTC)
+    accounts = [{"source": "ai", "account_id": f"old{i}", "display_name": f"user_{10000 + i}",
+                 "created_at": midnight} for i in range(50)]
+    out = AutomationDetector().run(make_ctx([], accounts))
+    assert out.num_rows == 0
 
 
 def test_name_shape() -> None:

@@ -36,6 +36,18 @@ _TAG = re.compile(r"(?<!\w)#\w+")
 _QUOTED = re.compile(r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”|«[^»\n]{1,400}»|„[^“\n]{1,400}“|(?<!\w)'[^'\n]{3,400}'(?!\w)")
 _NUMBER = re.compile(r"(?<![\w<])[-+]?\d[\d.,:/-]*(?:%|st|nd|rd|th)?(?![\w>])")
 _WORD = re.compile(r"<\w+>|\w+|[^\w\s]")
+#: one pass over the text, alternatives in priority order (a URL inside a quote stays a quote)
+_FILL_IN = re.compile(
+    "|".join(f"(?P<{name}>{rx.pattern})" for name, rx in (
+        ("code", _FENCE), ("q", _QUOTED), ("url", _URL), ("email", _EMAIL), ("user", _HANDLE),
+        ("tag", _TAG), ("num", _NUMBER),
+    )),
+    re.S | re.I,
+)
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return f" <{match.lastgroup}> "
 _SENTENCE_END = {".", "!", "?", ":", "\n"}
 
 
@@ -56,14 +68,7 @@ def mask_prompt(text: str | None, max_span_tokens: int = 60) -> str:
     """The scaffold of a prompt: structure kept, filled-in parts replaced by placeholders."""
     if not text:
         return ""
-    t = unicodedata.normalize("NFKC", text)
-    t = _FENCE.sub(" <code> ", t)
-    t = _URL.sub(" <url> ", t)
-    t = _EMAIL.sub(" <email> ", t)
-    t = _HANDLE.sub(" <user> ", t)
-    t = _TAG.sub(" <tag> ", t)
-    t = _QUOTED.sub(" <q> ", t)
-    t = _NUMBER.sub(" <num> ", t)
+    t = _FILL_IN.sub(_placeholder, unicodedata.normalize("NFKC", text))
     lines = [ln for ln in (x.strip() for x in t.splitlines()) if ln]
     masked: list[str] = []
     for line in lines:
@@ -91,10 +96,10 @@ def simhash64(features: list[str]) -> int:
     """64-bit SimHash of a list of feature strings (0 for none)."""
     if not features:
         return 0
-    hashes = np.fromiter((xxhash.xxh64_intdigest(f.encode("utf-8")) for f in features), dtype=np.uint64)
-    bits = ((hashes[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)).astype(np.int64)
-    votes = (2 * bits - 1).sum(axis=0)
-    return int(sum(1 << i for i in range(64) if votes[i] > 0))
+    hashes = np.fromiter((xxhash.xxh64_intdigest(f.encode("utf-8")) for f in features), dtype="<u8")
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    ones = bits.sum(axis=0, dtype=np.int64)  # bit i of the hash is column i
+    return int(np.packbits(ones * 2 > len(hashes), bitorder="little").view("<u8")[0])
 
 
 def scaffold_hash(text: str | None) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 import pyarrow as pa
@@ -85,11 +85,13 @@ class PromptTemplateLayer(LinkLayer):
         index = {u: i for i, u in enumerate(unique)}
         use: Counter[int] = Counter()
         example: dict[int, str] = {}
+        holders: dict[int, set[tuple[str, str]]] = defaultdict(set)
         for r in rows:
             if r["text"] in templates:
                 i = index[templates[r["text"]][0]]
                 use[i] += 1
                 example.setdefault(i, r["text"])
+                holders[int(label[i])].add((r["source"], r["account_id"]))
         family_name: dict[int, str] = {}
         complexity: dict[str, float] = {}
         best: dict[int, int] = {}
@@ -98,7 +100,9 @@ class PromptTemplateLayer(LinkLayer):
             if fam not in best or use[i] > use[best[fam]]:
                 best[fam] = i
         for fam, i in best.items():
-            family_name[fam] = scaffold_hash(example.get(i, unique[i]))
+            # a family of one account cannot link; it still counts in the null model
+            shared = len(holders[fam]) > 1
+            family_name[fam] = scaffold_hash(example.get(i, unique[i])) if shared else f"solo:{fam}"
         for tmpl, words in templates.values():
             name = family_name[int(label[index[tmpl]])]
             complexity[name] = max(complexity.get(name, 0.0), min(1.0, words / self.full_words))

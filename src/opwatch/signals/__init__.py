@@ -12,3 +12,4 @@ import opwatch.signals.activity  # noqa: E402,F401
 import opwatch.signals.aitext.detector  # noqa: E402,F401
 import opwatch.signals.automation  # noqa: E402,F401
 import opwatch.signals.language  # noqa: E402,F401
+import opwatch.signals.policy.detector  # noqa: E402,F401

@@ -12,8 +12,9 @@ Two kinds of account signal:
 - ``batch_created`` (only where significant): the account was created within
   ``batch_window_s`` of unusually many accounts of its source, or of unusually
   many sharing its display-name shape (``user_48213`` -> ``a_9{5}``). "Unusual"
-  is a Poisson tail against the source's own creation rate (overall, and for
-  that shape), so a common name shape or a busy sign-up day is not enough.
+  is a Poisson tail against the source's own creation rate (overall and on the
+  surrounding day, for all accounts and for that shape), so a common name shape
+  or a busy sign-up day is not enough.
 """
 
 from __future__ import annotations
@@ -108,34 +109,49 @@ def timing_features(tl: Timelines, fast_gap_s: float = 3.0, min_events: int = 10
     }
 
 
-def batch_creation(accounts: pa.Table, window_s: int = 600, max_p: float = 1e-3) -> list[dict[str, Any]]:
-    """Accounts created in significant batches: one dict per flagged account (see module doc)."""
+def _window_counts(t: np.ndarray, half: int) -> np.ndarray:
+    """For sorted ``t``: how many other values lie within ``half`` seconds of each."""
+    return np.searchsorted(t, t + half, "right") - np.searchsorted(t, t - half, "left") - 1
+
+
+def batch_creation(accounts: pa.Table, window_s: int = 600, context_s: int = 86400,
+                   max_p: float = 1e-3) -> list[dict[str, Any]]:
+    """Accounts created in significant batches: one dict per flagged account (see module doc).
+
+    The expected count in ``±window_s`` is the larger of the source's overall
+    rate and the rate in the surrounding ``±context_s`` (which includes the batch
+    itself, so a busy day is not a batch). Times exactly at 00:00:00 are skipped:
+    date-only values cannot show a batch on a scale of minutes.
+    """
     src = accounts.column("source").to_pylist()
     acc = accounts.column("account_id").to_pylist()
     micros = accounts.column("created_at").cast(pa.int64()).to_pylist()
     names = accounts.column("display_name").to_pylist()
     by_source: dict[str, list[int]] = {}
     for i, (s, t) in enumerate(zip(src, micros, strict=True)):
-        if s is not None and t is not None and acc[i] is not None:
+        if s is not None and t is not None and acc[i] is not None and t % 86_400_000_000:
             by_source.setdefault(s, []).append(i)
     out: list[dict[str, Any]] = []
+    scale = 2 * window_s / (2 * context_s + 1)
     for idx_list in by_source.values():
         idx = np.array(idx_list)
         t = np.array([micros[i] for i in idx_list], dtype=np.int64) // 1_000_000
         order = np.argsort(t, kind="stable")
         idx, t = idx[order], t[order]
         span = max(float(t[-1] - t[0]), float(window_s))
+        overall = (len(t) - 1) * min(1.0, 2 * window_s / span)
         shapes = np.array([name_shape(names[i]) or "" for i in idx], dtype=object)
-        k_all = np.searchsorted(t, t + window_s, "right") - np.searchsorted(t, t - window_s, "left") - 1
-        lam_all = (len(t) - 1) * min(1.0, 2 * window_s / span)
+        k_all = _window_counts(t, window_s)
+        lam_all = np.maximum(overall, _window_counts(t, context_s) * scale)
         p_all = poisson.sf(k_all - 1, lam_all)
         k_shape = np.zeros(len(t), dtype=np.int64)
         lam_shape = np.zeros(len(t))
         for shape in set(shapes.tolist()) - {""}:
             pos = np.nonzero(shapes == shape)[0]
             ts = t[pos]
-            k_shape[pos] = np.searchsorted(ts, ts + window_s, "right") - np.searchsorted(ts, ts - window_s, "left") - 1
-            lam_shape[pos] = (len(pos) - 1) * min(1.0, 2 * window_s / span)
+            k_shape[pos] = _window_counts(ts, window_s)
+            lam_shape[pos] = np.maximum((len(pos) - 1) * min(1.0, 2 * window_s / span),
+                                        _window_counts(ts, context_s) * scale)
         p_shape = np.where(k_shape > 0, poisson.sf(k_shape - 1, lam_shape), 1.0)
         for j in np.nonzero(np.minimum(p_all, p_shape) < max_p)[0]:
             i = int(idx[j])
@@ -145,7 +161,7 @@ def batch_creation(accounts: pa.Table, window_s: int = 600, max_p: float = 1e-3)
                 "score": float(min(1.0, -np.log10(max(p, 1e-300)) / 12.0)),
                 "evidence": {
                     "window_s": window_s, "created_in_window": int(k_all[j]),
-                    "expected_in_window": round(float(lam_all), 3), "p_time": float(p_all[j]),
+                    "expected_in_window": round(float(lam_all[j]), 3), "p_time": float(p_all[j]),
                     "name_shape": shapes[j] or None, "same_shape_in_window": int(k_shape[j]),
                     "expected_same_shape": round(float(lam_shape[j]), 3), "p_shape": float(p_shape[j]),
                 },
@@ -161,7 +177,8 @@ class AutomationDetector(Detector):
     subject = "account"
 
     def __init__(self, fast_gap_s: float = 3.0, min_events: int = 10, batch_window_s: int = 600,
-                 batch_max_p: float = 1e-3) -> None:
+                 batch_context_s: int = 86400, batch_max_p: float = 1e-3) -> None:
+        self.batch_context_s = batch_context_s
         self.fast_gap_s = fast_gap_s
         self.min_events = min_events
         self.batch_window_s = batch_window_s
@@ -183,7 +200,7 @@ class AutomationDetector(Detector):
         accounts = ctx.sql(
             "SELECT source, account_id, created_at, display_name FROM accounts WHERE created_at IS NOT NULL"
         )
-        for row in batch_creation(accounts, self.batch_window_s, self.batch_max_p):
+        for row in batch_creation(accounts, self.batch_window_s, self.batch_context_s, self.batch_max_p):
             cols["source"].append(row["source"])
             cols["account_id"].append(row["account_id"])
             cols["category"].append("batch_created")

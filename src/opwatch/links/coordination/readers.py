@@ -6,7 +6,8 @@ types are computed. Columns of ``messages``:
 ``msg`` (BIGINT, row number in input order), ``message_id``, ``u`` (INTEGER
 code of the account, see table ``users(u, user_id)``), ``user_id``,
 ``username``, ``repost_id``, ``reply_id``, ``message`` (text), ``ts`` (DOUBLE,
-epoch seconds), ``urls`` (VARCHAR[]), ``hashtags`` (VARCHAR[]).
+epoch seconds), ``urls`` (VARCHAR[]), ``hashtags`` (VARCHAR[]; NULL when the
+input has no hashtag list — co_hashtag then reads ``#tags`` from the text).
 
 Rules shared by all formats (see docs/decisions/0011-toolkit-faults.md):
 the first row of a duplicated ``message_id`` wins; empty strings are nulls;
@@ -81,7 +82,7 @@ def _stage_qut(path: str) -> str:
                coalesce(message, '') AS message,
                try_cast(timestamp AS DOUBLE) AS ts,
                list_filter(string_split(coalesce(urls, ''), ' '), lambda x: x <> '') AS urls,
-               {HASHTAG_SQL.format(text="message")} AS hashtags
+               CAST(NULL AS VARCHAR[]) AS hashtags
         FROM read_csv({_lit(path)}, header = true, columns = {{{cols}}},
                       quote = '"', escape = '"', null_padding = true)
     """
@@ -146,7 +147,7 @@ def canonical_stage_sql(relation: str, columns: dict[str, str]) -> str:
     hashtags = (
         f"list_transform({as_list('hashtags')}, lambda x: lower(ltrim(x, '#')))"
         if "hashtags" in columns
-        else HASHTAG_SQL.format(text=text)
+        else "CAST(NULL AS VARCHAR[])"
     )
     return f"""
         SELECT row_number() OVER () AS rn,
@@ -158,7 +159,7 @@ def canonical_stage_sql(relation: str, columns: dict[str, str]) -> str:
                {text} AS message,
                {_ts_sql(columns['timestamp'])} AS ts,
                coalesce({as_list('urls')}, []) AS urls,
-               coalesce({hashtags}, []) AS hashtags
+               {hashtags} AS hashtags
         FROM {relation}
     """
 

@@ -23,6 +23,8 @@ class Rule:
     strength: float  # how strongly a hit suggests machine text, 0..1
     pattern: re.Pattern[str]
     description: str
+    #: lower-case substrings, one of which every match contains: a cheap gate before the regex
+    anchors: tuple[str, ...]
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -53,6 +55,7 @@ RULES: tuple[Rule, ...] = (
             r"作为一个(?:人工智能|ai)助手",
         ),
         "the text calls itself an AI or language model",
+        ("an ai ", "an ai,", "as a ai", "as an artificial", "as a artificial", "language model", "modelo de l", "como una ia", "como ia", "como una inteligencia", "como inteligencia", "qu'ia", "qu’ia", "qu'intelligence", "qu’intelligence", "de langage", "sprachmodell", "ki-assistent", "als ki ", "языковая модель", "как ии", "как искусственный", "语言模型", "助手"),
     ),
     Rule(
         "refusal",
@@ -70,6 +73,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:抱歉|对不起)[，,]?\s*(?:我)?(?:无法|不能)(?:帮助|提供|满足|完成|生成)",
         ),
         "a chat model's refusal formula",
+        ("i cannot ", "sorry", "unable to", "not able to", "can't assist", "can't help", "cannot assist", "cannot help", "can’t assist", "can’t help", "lo siento", "desculpe", "mais je ne", "es tut mir leid", "я не могу", "抱歉", "对不起"),
     ),
     Rule(
         "knowledge_cutoff",
@@ -86,6 +90,7 @@ RULES: tuple[Rule, ...] = (
             r"\bна момент (?:моего )?последнего обновления\b",
         ),
         "a reference to the model's knowledge cut-off",
+        ("as of my", "my knowledge", "my training", "up to my", "real-time", "hasta mi", "ma derni", "stand meines", "последнего обновления"),
     ),
     Rule(
         "placeholder",
@@ -97,6 +102,7 @@ RULES: tuple[Rule, ...] = (
             r"\[(?:tu|su|votre|ihr|ihre|seu|sua) (?:nombre|nom|name|nome)\]",
         ),
         "an unfilled template placeholder such as [Your Name]",
+        ("[", "{", "<"),
     ),
     Rule(
         "chat_preamble",
@@ -110,6 +116,7 @@ RULES: tuple[Rule, ...] = (
             r"\bnat[üu]rlich[!,.]? hier (?:ist|sind)\b",
         ),
         "a chat assistant's preamble or sign-off posted with the text",
+        ("here", "feel free", "aquí", "aqui", "voici", "hier "),
     ),
     Rule(
         "leaked_instruction",
@@ -122,6 +129,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:user|assistant)\s*:\s*(?:write|generate|sure|certainly)\b",
         ),
         "prompt or system text leaked into the output",
+        ("helpful assistant", "system prompt", "in the style of", "that sound", "pretending", "as if you were", "regenerate response", "user", "assistant"),
     ),
 )
 
@@ -132,7 +140,8 @@ RULE_STRENGTH["evasion_homoglyph"] = 0.6
 
 def content_artefacts(normalised: str) -> list[str]:
     """Names of the content rules that fire on already-normalised text, in rule order."""
-    return [r.name for r in RULES if r.pattern.search(normalised)]
+    low = normalised.lower()
+    return [r.name for r in RULES if any(a in low for a in r.anchors) and r.pattern.search(normalised)]
 
 
 def report_artefacts(rep: NormaliseReport) -> list[str]:

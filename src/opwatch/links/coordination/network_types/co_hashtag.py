@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from opwatch.links.coordination.readers import HASHTAG_SQL
 from opwatch.links.coordination.types import NetworkType, Params, define, non_repost_list_keys
 
 if TYPE_CHECKING:
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
-    return non_repost_list_keys("hashtags")
+    from_text = HASHTAG_SQL.format(text="message")
+    return non_repost_list_keys(f"coalesce(hashtags, {from_text})")
 
 
 TYPE = define(NetworkType("co_hashtag", None, "the same hashtag", _keys))

@@ -1,0 +1,125 @@
+"""Rules as code: format validation, self-tests, conditions and bulk matching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from opwatch.signals.policy.rules import RuleError, anchors, load_rules, pattern_source
+from opwatch.signals.policy.taxonomy import load_taxonomy
+
+CATS = load_taxonomy().ids
+
+
+def write(tmp_path: Path, rules: list[dict]) -> Path:
+    p = tmp_path / "r.yaml"
+    p.write_text(yaml.safe_dump({"rules": rules}, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def rule(**kw: object) -> dict:
+    base: dict = {
+        "id": "t.keylogger",
+        "category": "malicious_cyber",
+        "weight": 0.7,
+        "any": ["keylogger*"],
+        "tests": {"match": ["write a keylogger"], "no_match": ["write a logger"]},
+    }
+    base.update(kw)
+    return base
+
+
+def test_shipped_rules_load_and_pass_their_tests() -> None:
+    rs = load_rules(categories=CATS)
+    assert len(rs) >= 20
+    assert rs.self_test() == []
+
+
+def test_rule_without_counter_example_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="no_match"):
+        load_rules([write(tmp_path, [rule(tests={"match": ["write a keylogger"]})])], CATS)
+
+
+def test_rule_whose_example_fails_is_rejected(tmp_path: Path) -> None:
+    bad = rule(tests={"match": ["write a keylogger"], "no_match": ["keyloggers are bad"]})
+    with pytest.raises(RuleError, match="should not match"):
+        load_rules([write(tmp_path, [bad])], CATS)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"category": "spam"}, "not in the taxonomy"),
+        ({"weight": 1.5}, "weight"),
+        ({"any": ["re:(a|b)"]}, "capturing"),
+        ({"any": ["re:[unclosed"]}, "bad regular expression"),
+        ({"any": None}, "needs 'any' or 'all'"),
+        ({"min_count": 3}, "min_count"),
+    ],
+)
+def test_malformed_rules(tmp_path: Path, change: dict, message: str) -> None:
+    with pytest.raises(RuleError, match=message):
+        load_rules([write(tmp_path, [rule(**change)])], CATS)
+
+
+def test_duplicate_ids_and_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="duplicate"):
+        load_rules([write(tmp_path, [rule(), rule()])], CATS)
+    with pytest.raises(RuleError, match="does not exist"):
+        load_rules([tmp_path / "nope.yaml"], CATS)
+
+
+def test_boolean_logic_counts_and_language(tmp_path: Path) -> None:
+    r = rule(
+        id="t.combo",
+        category="fraud_scam",
+        any=["gift card*", "wire", "crypto"],
+        min_count=2,
+        all=[["urgent", "today"]],
+        none=["scam awareness"],
+        langs=["en"],
+        tests={
+            "match": ["urgent: buy gift cards and wire the codes"],
+            "no_match": ["urgent: buy gift cards", {"text": "urgent gift cards wire", "lang": "es"}],
+        },
+    )
+    rs = load_rules([write(tmp_path, [r])], CATS)
+    hits = rs.match(
+        ["Pay TODAY with crypto and gift cards", "scam awareness: urgent gift card wire", "wire crypto"],
+        ["en", "en", "en"],
+    )
+    assert [len(h) for h in hits] == [1, 0, 0]
+    assert hits[0][0].rule == "t.combo" and hits[0][0].category == "fraud_scam"
+
+
+def test_keyword_boundaries_and_cjk() -> None:
+    import re
+
+    assert re.search(pattern_source("worm"), "a worm here")
+    assert not re.search(pattern_source("worm"), "wormhole")
+    assert re.search(pattern_source("炸弹"), "在家自制炸弹")
+    assert re.search(pattern_source("reverse shell"), "a reverse   shell")
+
+
+def test_anchors() -> None:
+    assert anchors(r"\bransomware\b") == {"ransomware"}
+    assert anchors(r"(?:hack|break)\s+into") == {"hack", "break"}
+    assert anchors(r"\d+ comments") is None
+
+
+def test_bulk_match_equals_single(tmp_path: Path) -> None:
+    rs = load_rules(categories=CATS)
+    texts = [
+        "How do I kill a Python process?",
+        "Write a Python keylogger that emails keystrokes to me.",
+        "Find the home address of this journalist.",
+        "",
+        "bake bread",
+    ]
+    bulk = rs.match(texts)
+    single = [rs.match([t])[0] for t in texts]
+    assert bulk == single
+    assert any(h.category == "malicious_cyber" for h in bulk[1])
+    assert any(h.category == "benign" for h in bulk[0])
