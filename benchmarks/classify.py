@@ -115,7 +115,7 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
     hv = [x["instruction"] for x in json.loads((m / "harmless_val.json").read_text())]
     sets.append(EvalSet("Alpaca harmless_val", False, hv))
     ht = [x["instruction"] for x in json.loads((m / "harmless_train.json").read_text())]
-    sets.append(EvalSet("Alpaca harmless_train", False, ht, target=False, note="used to choose the threshold"))
+    sets.append(EvalSet("Alpaca harmless_train", False, ht, target=False, note="set the model's prior; not trained on"))
     val = json.loads((m / "harmful_val.json").read_text())
     sets.append(EvalSet("harmful_val", True, [x["instruction"] for x in val],
                         [HARMFUL_VAL_MAP.get(x.get("category") or "") for x in val]))
@@ -126,10 +126,155 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
     for area in DNA_MISUSE + DNA_NOT_MISUSE:
         rows = [json.loads(x) for x in (m / "donotanswer" / f"{area}.jsonl").read_text().splitlines()]
         rows = [r for r in rows if not is_train_row(r["prompt"])]
-        g: list[set[str] | None] = [{c} if (c := _dna_category(r.get("intents", []))) else None for r in rows]
+        g: list[set[str] | None] = [
+            {c} if area in DNA_MISUSE and (c := _dna_category(r.get("intents", []))) else None for r in rows
+        ]
         sets.append(EvalSet(f"Do-Not-Answer {area} (held-out half)", True, [r["prompt"] for r in rows], g,
                             target=area in DNA_MISUSE,
                             note="" if area in DNA_MISUSE else "advice/support requests, not requester misuse"))
     jb = json.loads((m / "inthewild_jailbreak_llms.json").read_text())
     sets.append(EvalSet("in-the-wild jailbreaks", True, jb))
     return sets
+
+
+LAYER_SETS: list[tuple[str, tuple[str, ...]]] = [
+    ("rules", ("rules",)),
+    ("model", ("model",)),
+    ("combined (default)", ("rules", "model")),
+]
+
+
+def _evaluate(clf: object, sets: list[EvalSet]) -> dict[str, object]:
+    from opwatch.signals.policy import Classifier
+
+    assert isinstance(clf, Classifier)
+    per_set = []
+    pred_all: list[tuple[str, set[str] | None, bool]] = []  # predicted, gold, harmful
+    harmful_hits = harmful_n = flagged_mapped = correct_flagged = 0
+    for s in sets:
+        res = clf.classify(s.texts)
+        flagged = sum(r.flagged for r in res)
+        mapped = [(r, g) for r, g in zip(res, s.gold or [None] * len(res), strict=True) if g is not None]
+        correct = sum(r.category in g for r, g in mapped)
+        per_set.append((s, flagged / max(len(res), 1), len(mapped), correct))
+        if s.harmful and s.target:
+            flagged_mapped += sum(r.flagged for r, _ in mapped)
+            correct_flagged += sum(r.flagged and r.category in g for r, g in mapped)
+        if s.harmful and s.target:
+            harmful_hits += flagged
+            harmful_n += len(res)
+        for r, g in zip(res, s.gold or [None] * len(res), strict=True):
+            if s.target or not s.harmful:
+                pred_all.append((r.category, {"benign"} if not s.harmful else g, s.harmful))
+    return {"per_set": per_set, "pred": pred_all, "harmful_rate": harmful_hits / max(harmful_n, 1),
+            "harmful_n": harmful_n, "cat_flagged": (correct_flagged, flagged_mapped)}
+
+
+def _per_category(pred: list[tuple[str, set[str] | None, bool]], cats: list[str]) -> list[str]:
+    lines = ["| category | precision | recall | support (rows whose gold is only this) |", "|---|---|---|---|"]
+    for c in cats:
+        judged = [(p, g) for p, g, _ in pred if g is not None]
+        predicted = [(p, g) for p, g in judged if p == c]
+        tp = sum(c in g for _, g in predicted)
+        support = [(p, g) for p, g in judged if g == {c}]
+        rec = sum(p == c for p, _ in support)
+        prec_s = f"{tp / len(predicted):.3f} ({tp}/{len(predicted)})" if predicted else "–"
+        rec_s = f"{rec / len(support):.3f}" if support else "–"
+        lines.append(f"| {c} | {prec_s} | {rec_s} | {len(support)} |")
+    return lines
+
+
+def _throughput(texts: list[str], repeat_to: int = 20000) -> tuple[float, int]:
+    from opwatch.signals.policy import Classifier
+
+    clf = Classifier(layers=("rules", "model"))
+    batch = (texts * (repeat_to // max(len(texts), 1) + 1))[:repeat_to]
+    clf.classify(batch[:500])  # warm up
+    t0 = time.perf_counter()
+    clf.classify(batch)
+    return repeat_to / (time.perf_counter() - t0), repeat_to
+
+
+def main() -> None:
+    import os
+
+    from opwatch.signals.policy import Classifier, JudgeClient, load_taxonomy
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--judge", help="OpenAI-compatible endpoint to evaluate the judge layer too")
+    ap.add_argument("--model", help="model name served by --judge")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks.md")
+    args = ap.parse_args()
+    shared = args.shared if (args.shared / "misuse").exists() else None
+    sets = eval_sets(shared)
+    tax = load_taxonomy()
+    layer_sets = list(LAYER_SETS)
+    if args.judge:
+        layer_sets += [("judge", ("judge",)), ("combined + judge", ("rules", "model", "judge"))]
+    out: list[str] = []
+    if shared is None:
+        out.append("**../shared/data is absent: only the team's held-out set was evaluated.**\n")
+    out.append(
+        "Rows evaluated are never trained on: held-out halves (fixed hash split) of StrongREJECT and "
+        "Do-Not-Answer, all of harmful_val, the in-the-wild jailbreaks, Alpaca harmless_val, and the "
+        "team's data/policy/heldout.yaml. Alpaca harmless_train (never trained on) set the model's "
+        "base-rate prior (1 %) so that its false-positive rate is below 1 %. Caveat: during development "
+        "a few model settings (regularisation, the harm lexicon, the number of generic harmless rows) "
+        "were compared on these held-out harmful sets, so their recall is mildly optimistic. "
+        "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
+        "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
+        "not counted as harmful. 'Category correct' counts a row right when the predicted category is "
+        "in the set its data set's label maps to (benchmarks/classify.py: *_MAP); unflagged rows count "
+        "as wrong in the 'all mapped rows' column.\n"
+    )
+    summary = ["| layer | FP on Alpaca harmless_val | FP on team look-alikes | flagged, all harmful (target sets) "
+               "| category correct (all mapped rows) | category correct (flagged mapped rows) |",
+               "|---|---|---|---|---|---|"]
+    detail = ["| set | rows | " + " | ".join(n for n, _ in layer_sets) + " |",
+              "|---|---|" + "---|" * len(layer_sets)]
+    per_layer = {}
+    for name, layers in layer_sets:
+        judge = JudgeClient(args.judge, args.model, tax) if "judge" in layers and args.judge else None
+        clf = Classifier(layers=layers, judge=judge)
+        t0 = time.perf_counter()
+        per_layer[name] = _evaluate(clf, sets)
+        print(f"{name}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    for name, _ in layer_sets:
+        ev = per_layer[name]
+        rates = {s.name: (rate, n_map, corr) for s, rate, n_map, corr in ev["per_set"]}  # type: ignore[attr-defined]
+        fp_val = rates.get("Alpaca harmless_val", (float("nan"), 0, 0))[0]
+        fp_look = rates["team look-alikes (heldout.yaml)"][0]
+        n_map = sum(m for s, _, m, _ in ev["per_set"] if s.harmful and s.target)  # type: ignore[attr-defined]
+        corr = sum(c for s, _, _, c in ev["per_set"] if s.harmful and s.target)  # type: ignore[attr-defined]
+        cf, nf = ev["cat_flagged"]  # type: ignore[misc]
+        summary.append(f"| {name} | {fp_val:.4f} | {fp_look:.3f} | {ev['harmful_rate']:.3f} of {ev['harmful_n']} "
+                       f"| {corr / max(n_map, 1):.3f} of {n_map} | {cf / max(nf, 1):.3f} of {nf} |")
+    for i, s in enumerate(sets):
+        cells = []
+        for name, _ in layer_sets:
+            _, rate, n_map, corr = per_layer[name]["per_set"][i]  # type: ignore[index]
+            cat = f", cat {corr / n_map:.2f}" if n_map else ""
+            cells.append(f"{'FP ' if not s.harmful else ''}{rate:.3f}{cat}")
+        label = s.name + (f" ({s.note})" if s.note else "")
+        detail.append(f"| {label} | {len(s.texts)} | " + " | ".join(cells) + " |")
+    out += ["### Summary", "", *summary, "", "### Flag rate per set (FP = harmless set), category accuracy on "
+            "mapped rows", "", *detail, ""]
+    out += ["### Per category, combined default path", "",
+            *_per_category(per_layer["combined (default)"]["pred"], tax.ids), ""]  # type: ignore[arg-type]
+    base = next(s for s in sets if not s.harmful and s.name.startswith("Alpaca harmless_val")) if shared else sets[0]
+    eps, n = _throughput(base.texts)
+    load = os.getloadavg()[0]
+    out += [f"### Throughput\n\nDefault offline path (rules + model), one process: **{eps:,.0f} events/s** "
+            f"on {n:,} events ({base.name}); load average {load:.1f} on {os.cpu_count()} cores while measuring "
+            "(the machine is shared; an idle machine is faster)."]
+    text = "\n".join(out)
+    print(text)
+    if not args.no_write:
+        from benchmarks._report import write_section
+
+        write_section("classify", "PYTHONPATH=src python benchmarks/classify.py", text)
+
+
+if __name__ == "__main__":
+    main()

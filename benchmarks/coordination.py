@@ -162,7 +162,17 @@ def main() -> None:
     ap.add_argument("--all-run", action="store_true", help="also time one 'networks all' run per size")
     ap.add_argument("--write", action="store_true", help="write the table to docs/benchmarks.md")
     ap.add_argument("--results", default=None, help="append JSON rows to this file as well")
+    ap.add_argument("--render", default=None, help="only render (and --write) the rows stored in this JSON-lines file")
+    ap.add_argument("--note", default="", help="text written under the table (what ran, machine load)")
     opts = ap.parse_args()
+    if opts.render:
+        rows = [json.loads(line) for line in Path(opts.render).read_text().splitlines() if line.strip()]
+        print(table(rows))
+        if opts.write:
+            from benchmarks._report import write_section
+
+            write_section("coordination", "python benchmarks/coordination.py " + " ".join(sys.argv[1:]), table(rows) + "\n" + opts.note)
+        return
     opts.skip_toolkit = {k: tuple(v.split("+")) for k, v in (s.split(":") for s in opts.skip_toolkit.split(",") if s)}
     types = [t for t in opts.types.split(",") if t]
     rows: list[dict[str, object]] = []
@@ -179,7 +189,7 @@ def main() -> None:
     if opts.write:
         from benchmarks._report import write_section
 
-        write_section("coordination", "python benchmarks/coordination.py " + " ".join(sys.argv[1:]), table(rows))
+        write_section("coordination", "python benchmarks/coordination.py " + " ".join(sys.argv[1:]), table(rows) + "\n" + opts.note)
 
 
 if __name__ == "__main__":

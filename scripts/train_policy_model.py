@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.classify import external_benign, external_harmful, is_train_row  # noqa: E402
+
 from opwatch.signals.policy.model import MODEL_DIR, PolicyModel, featurise  # noqa: E402
 from opwatch.signals.policy.taxonomy import BENIGN, load_taxonomy  # noqa: E402
 
@@ -117,7 +118,9 @@ def main() -> None:
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     X = featurise(texts)
 
-    harm = LogisticRegression(C=args.C, class_weight="balanced", max_iter=5000, solver="liblinear")
+    harm = LogisticRegression(
+        C=args.C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=args.seed
+    )
     cv = StratifiedKFold(5, shuffle=True, random_state=args.seed)
     d_cv = cross_val_predict(harm, X, y, cv=cv, method="decision_function")
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(d_cv[:, None], y)

@@ -62,7 +62,7 @@ class Workspace:
             if not files:
                 out[table] = 0
                 continue
-            row = duckdb.sql(f"SELECT count(*) FROM read_parquet({files!r})").fetchone()
+            row = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet({files!r})").fetchone()
             out[table] = int(row[0]) if row else 0
         return out
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before transformers reads it: no network
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 torch.set_num_threads(1)  # tiny model: threads only add contention
 
 from opwatch.signals.aitext.model import (  # noqa: E402

@@ -155,3 +155,14 @@ def test_generated_then_posted_empty_sides() -> None:
     assert GeneratedThenPostedLayer().run(make_ctx([])).num_rows == 0
     only_ai = event_rows("gen", [EPOCH_MONDAY], text=["x"], response=[RESPONSE])
     assert GeneratedThenPostedLayer().run(make_ctx(only_ai)).num_rows == 0
+
+
+def test_generic_model_text_posted_by_bots_links_nobody() -> None:
+    refusal = "I'm sorry, but I cannot help with creating content that deceives or manipulates people online."
+    rows: list[dict] = []
+    for i in range(8):  # eight AI accounts all got the same refusal
+        rows += event_rows(f"asker{i}", [EPOCH_MONDAY + 60 * i], text=["write fake reviews"], response=[refusal])
+    for i in range(3):
+        rows += event_rows(f"bot{i}", [EPOCH_MONDAY + 3600 + i], source="social", kind="post", text=[refusal])
+    assert GeneratedThenPostedLayer().run(make_ctx(rows)).num_rows == 0
+    assert GeneratedThenPostedLayer(max_generators=10).run(make_ctx(rows)).num_rows == 24

@@ -50,6 +50,8 @@ def test_profile_of_an_operation() -> None:
     bo = prof["breakout_inputs"]
     assert bo["platforms"] == 1 and bo["external_accounts"] == 1 and bo["external_interactions"] == 2
     assert "automated_share" in prof["automation"]
+    assert prof["utc_offset"] == rh["utc_offset"]
+    assert prof["summary"].startswith(f"UTC{rh['utc_offset']:+d}") and "prompts ru→output en" in prof["summary"]
     json.dumps(prof)  # JSON-ready
 
 
@@ -62,4 +64,5 @@ def test_profiles_batch_dict_tables_and_edge_cases() -> None:
     assert set(out) == {"a", "ghost", "empty"}
     assert out["ghost"]["n_events"] == 0 and out["ghost"]["rhythm"]["utc_offset"] is None
     assert out["ghost"]["rhythm"]["low_confidence"] and out["ghost"]["reach"]["n_posts"] == 0
+    assert out["ghost"]["summary"] == "time zone: low confidence"
     assert out["a"]["n_events"] == 60 and out["a"]["reach"]["max_followers"] == 100

@@ -59,3 +59,18 @@ def test_co_similar_recall_and_precision(stream_csv: Path, toolkit_db: Path) -> 
 def test_toolkit_names_are_accepted(stream_csv: Path) -> None:
     net = Networks.open(stream_csv)
     assert _ours(net, "co_retweet") == _ours(net, "co_repost")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hello  World", " lead", "trail ", "a\tb", "x\u00a0y", "Hi @bob there", "plain text",
+     "e@mail.com ok", "A\u2003B", "@only", "multi\n\nline", "MiXeD @a @b  end"],
+)
+def test_text_normalisation_equals_the_toolkit(text: str) -> None:
+    import duckdb
+    from coordination_network_toolkit.similarity import message_preprocessor
+
+    from opwatch.links.coordination.network_types.co_message import NORMALISED
+
+    got = duckdb.connect().execute(f"SELECT {NORMALISED} FROM (SELECT ? AS message)", [text]).fetchall()[0][0]
+    assert got == message_preprocessor(text)

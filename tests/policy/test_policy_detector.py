@@ -47,10 +47,12 @@ def test_event_and_account_signals() -> None:
     out = detectors()["policy"]().run(ctx)
     assert out.schema == SIGNAL_SCHEMA
     got = {r["event_id"]: r for r in out.to_pylist()}
-    assert set(got) == {"e0", "e3"}
+    assert set(got) == {"e0", "e1", "e3"}  # every event with text, none without
     assert got["e0"]["category"] == "fraud_scam" and got["e0"]["subject"] == "event"
     ev0 = json.loads(got["e0"]["evidence"])
-    assert ev0["flagged"] is True and "scores" in ev0
+    assert ev0["flagged"] is True and "scores" in ev0 and ev0["harm"] >= ev0["threshold"]
+    ev1 = json.loads(got["e1"]["evidence"])
+    assert got["e1"]["category"] == "benign" and ev1["flagged"] is False and "scores" not in ev1
     acc = detectors()["policy_account"]().run(ctx)
     assert acc.schema == SIGNAL_SCHEMA
     by = {r["account_id"]: r for r in acc.to_pylist()}

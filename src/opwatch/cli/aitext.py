@@ -76,7 +76,7 @@ def _report_bad(bad: list[dict[str, Any]], rejects: Path) -> None:
 @click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(2), default=512, show_default=True)
 @click.option("--calibrate", "human_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Model path: JSON Lines of human texts (id, text) to fit the 1%% FPR threshold on.")
+              help="Model path: JSON Lines of human texts (id, text) to fit the 1% FPR threshold on.")
 @click.option("--accounts-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Offline path: per-account aggregate of lines that carry an 'account' field.")
 def command(
@@ -86,10 +86,11 @@ def command(
 ) -> None:
     """Score texts for AI-generated-text evidence (evidence, never a verdict).
 
-    Without model options the offline score (0..1, ``above_threshold`` at 1% FPR
-    on held-out human text; null for texts under 8 words) is used. With --model-path or --observer/--performer
-    the score is the model's raw score (higher = more machine-like); pass
-    --calibrate HUMAN.jsonl to get ``above_threshold``.
+    Without model options the offline score is used: 0..1, above_threshold at
+    1% FPR on held-out human text, null for texts under 8 words. With
+    --model-path or --observer/--performer the score is the model's raw score
+    (higher = more machine-like); pass --calibrate HUMAN.jsonl to get
+    above_threshold.
     """
     import numpy as np
 

@@ -63,7 +63,7 @@ def parse_timestamp(value: Any, field: str, assume_utc: bool) -> int:
                 raise RowError(field, f"unparseable timestamp {s[:60]!r}; use ISO-8601 with offset or epoch seconds") from None
             if dt.tzinfo is None:
                 if not assume_utc:
-                    raise RowError(field, "timestamp has no UTC offset; add one or set 'timezone: UTC' in a mapping")
+                    raise RowError(field, "timestamp has no UTC offset; add one or set 'timezone: UTC' in a mapping") from None
                 dt = dt.replace(tzinfo=UTC)
             return int(round(dt.timestamp() * 1_000_000))
     else:

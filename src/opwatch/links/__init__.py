@@ -12,3 +12,4 @@ import opwatch.links.code_lineage  # noqa: E402,F401
 import opwatch.links.generated_then_posted  # noqa: E402,F401
 import opwatch.links.prompt_template  # noqa: E402,F401
 from opwatch.links import near_duplicate_text, shared_indicator  # noqa: E402,F401
+import opwatch.links.coordination.layers  # noqa: E402,F401

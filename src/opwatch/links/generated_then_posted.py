@@ -16,8 +16,11 @@ generation. One link per (AI account, posting account) pair, with:
   ``{object: "generated:<hash of the unit>", event_a, event_b, gap_s (posting time
   minus generation time, signed), generated_by: "a"|"b", similarity}``;
 - ``pvalue``: per match ``C(|P|, |S|) * prod_{t in S} q_t`` (``P`` the post's tokens,
-  ``S`` the shared ones, ``q_t`` the share of units containing ``t``), multiplied
-  over the pair's distinct posts;
+  ``S`` the shared ones, ``q_t`` the share of units containing ``t``), times the
+  number of AI accounts whose output the post matches, multiplied over the
+  pair's distinct posts. A post matching the output of more than
+  ``max_generators`` AI accounts is generic model text (a refusal, a stock
+  phrase) and links nobody;
 - ``weight``: ``(1 - prod(1 - similarity)) * min(1, -log10(p) / 2)``.
 """
 
@@ -61,7 +64,8 @@ class GeneratedThenPostedLayer(LinkLayer):
 
     def __init__(self, threshold: float = 0.5, min_tokens: int = 6, max_df_share: float = 0.02,
                  max_gap_s: int = 14 * 86400, clock_skew_s: int = 300, bands: int = 21, rows: int = 3,
-                 max_bucket: int = 100, max_evidence: int = 5) -> None:
+                 max_bucket: int = 100, max_evidence: int = 5, max_generators: int = 5) -> None:
+        self.max_generators = max_generators
         self.threshold = threshold
         self.min_tokens = min_tokens
         self.max_df_share = max_df_share
@@ -130,8 +134,16 @@ class GeneratedThenPostedLayer(LinkLayer):
     def _links(self, pairs: np.ndarray, sim: np.ndarray, log_p: np.ndarray, u_text: list[str],
                p_text: list[str], units: dict[str, list[tuple[Any, ...]]],
                posts: dict[str, list[tuple[Any, ...]]]) -> pa.Table:
+        # a post text matching outputs of many different AI accounts is generic model
+        # text (a refusal, a stock phrase), not evidence of who generated it
+        generators: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for u, p in pairs.tolist():
+            generators[p].update((g[0], g[1]) for g in units[u_text[u]])
         best: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = defaultdict(dict)
         for (u, p), s, lp in zip(pairs.tolist(), sim.tolist(), log_p.tolist(), strict=True):
+            n_gen = len(generators[p])
+            if n_gen > self.max_generators:
+                continue
             obj = f"generated:{xxhash.xxh64_hexdigest(u_text[u].encode())}"
             for g_src, g_acc, g_ev, g_ts in units[u_text[u]]:
                 for p_src, p_acc, p_ev, p_ts in posts[p_text[p]]:
@@ -145,7 +157,7 @@ class GeneratedThenPostedLayer(LinkLayer):
                     item = {"object": obj, "event_a": g_ev if a_is_gen else p_ev,
                             "event_b": p_ev if a_is_gen else g_ev, "gap_s": gap,
                             "generated_by": "a" if a_is_gen else "b", "similarity": round(s, 4),
-                            "_log_p": lp}
+                            "_log_p": lp + float(np.log(n_gen))}
                     old = best[key].get(p_ev)
                     if old is None or (s, -abs(gap)) > (old["similarity"], -abs(old["gap_s"])):
                         best[key][p_ev] = item

@@ -69,7 +69,7 @@ def signatures(sets: Sequence[np.ndarray], num_perm: int = 64, seed: int = 1) ->
     nonempty = np.flatnonzero(lengths > 0)
     if nonempty.size == 0:
         return sig
-    flat = np.concatenate([sets[i] for i in nonempty])
+    flat = np.concatenate([sets[i] for i in nonempty.tolist()])
     starts = np.concatenate([[0], np.cumsum(lengths[nonempty])[:-1]])
     for j in range(num_perm):
         vals = (a[j] * flat + b[j]) % _PRIME
@@ -144,7 +144,7 @@ def near_duplicate_pairs(
     copies = np.flatnonzero(rep != np.arange(n))
     exact = np.stack([rep[copies], copies], axis=1)
     uniq = np.flatnonzero(rep == np.arange(n))
-    sig = signatures([sets[i] for i in uniq], num_perm)
+    sig = signatures([sets[i] for i in uniq.tolist()], num_perm)
     bands, rows = choose_bands(num_perm, threshold)
     cand = candidate_pairs(sig, bands, rows, max_bucket)
     if cand.size:

@@ -23,6 +23,9 @@ dicts (JSON-ready) with the keys documented in docs/behaviour.md:
   accounts *outside* the operation, and the most followers. These are the
   inputs to a Breakout Scale assessment, not a category: only a person with the
   other stakeholders' data can say whether content broke out.
+
+Each profile also carries ``utc_offset`` (the rhythm's, or None) and ``summary``
+(:func:`behaviour_summary`, one line for the console).
 """
 
 from __future__ import annotations
@@ -265,7 +268,36 @@ def behaviour_profiles(
                 "note": "inputs to a Breakout Scale assessment, not a category",
             },
         }
+        out[grp]["utc_offset"] = rhythm["utc_offset"]
+        out[grp]["summary"] = behaviour_summary(out[grp])
     return out
+
+
+def behaviour_summary(profile: Mapping[str, Any]) -> str:
+    """One line for a console table: time zone, languages, automation and reach."""
+    parts: list[str] = []
+    rh = profile.get("rhythm") or {}
+    if rh.get("utc_offset") is not None:
+        agree = rh.get("agreeing_share")
+        extra = f", {agree:.0%} of confident accounts agree" if agree is not None else ""
+        parts.append(f"UTC{rh['utc_offset']:+d} (office hours {rh.get('business_hours') or 0:.2f}{extra})")
+    else:
+        parts.append("time zone: low confidence")
+    lang = profile.get("languages") or {}
+    prompt, output, post = (next(iter(lang.get(r) or {}), None) for r in ("prompt", "output", "post"))
+    if prompt or output:
+        parts.append(f"prompts {prompt or '?'}→output {output or '?'}")
+    if post:
+        parts.append(f"posts {post}")
+    auto = profile.get("automation") or {}
+    if auto.get("automated_share") or auto.get("batch_created_share"):
+        parts.append(f"automated {auto.get('automated_share', 0):.0%}, batch-created {auto.get('batch_created_share', 0):.0%}")
+    reach = profile.get("reach") or {}
+    bo = profile.get("breakout_inputs") or {}
+    if reach.get("n_posts"):
+        parts.append(f"{bo.get('platforms', 0)} platform(s), {reach['n_posts']} posts, "
+                     f"engagement {reach.get('total_engagement', 0)}, {bo.get('external_accounts', 0)} outside accounts")
+    return " · ".join(parts)
 
 
 def behaviour_profile(

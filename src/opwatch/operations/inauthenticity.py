@@ -122,7 +122,7 @@ def inauthenticity(engine: Engine, batch_window_s: int = 3600) -> dict[str, dict
         for op, a in _scalar_map(t, "operation_id", "a").items():
             out[op]["automation"] = max(0.0, min(1.0, a))
 
-    for op, f in out.items():
+    for f in out.values():
         keep = 1.0
         for name in FACTORS:
             keep *= 1.0 - max(0.0, min(1.0, f[name]))

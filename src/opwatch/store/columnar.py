@@ -74,7 +74,7 @@ class ColumnStore:
         return data
 
     def files(self, table: str) -> list[str]:
-        out = []
+        out: list[str] = []
         for batch in self.manifest()["batches"]:
             out.extend(str(self.root / f) for f in batch["files"].get(table, []))
         return out

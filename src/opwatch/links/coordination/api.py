@@ -52,6 +52,7 @@ class Networks:
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         if isinstance(source, pa.Table):
             report = load(con, None, "canonical", table=source)
         else:

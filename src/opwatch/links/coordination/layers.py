@@ -21,6 +21,7 @@ nothing about an operator. ``min_weight`` (default 2) drops one-off meetings.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, ClassVar
 
 from opwatch.links.base import LinkLayer, empty_links, links_table
@@ -100,22 +101,35 @@ class CoordinationLayer(LinkLayer):
             "SELECT p.*, coalesce(e.evidence, '[]') AS evidence FROM _pairs p "
             "LEFT JOIN _ev e ON e.user_a = p.a AND e.user_b = p.b ORDER BY p.a, p.b"
         ).to_arrow_table().to_pydict()
-        src_a, acc_a = zip(*(split_account_key(k) for k in rows["a"]), strict=True) if rows["a"] else ((), ())
-        src_b, acc_b = zip(*(split_account_key(k) for k in rows["b"]), strict=True) if rows["b"] else ((), ())
+        out: dict[str, list[object]] = {k: [] for k in ("source_a", "account_a", "source_b", "account_b", "evidence")}
+        for a, b, evidence in zip(rows["a"], rows["b"], rows["evidence"], strict=True):
+            ka, kb = split_account_key(a), split_account_key(b)
+            if kb < ka:  # order by (source, account), not by the joined key string
+                ka, kb = kb, ka
+                evidence = _swap_sides(evidence)
+            out["source_a"].append(ka[0])
+            out["account_a"].append(ka[1])
+            out["source_b"].append(kb[0])
+            out["account_b"].append(kb[1])
+            out["evidence"].append(evidence)
         n = len(rows["a"])
         return links_table(
             {
                 "layer": [self.name] * n,
-                "source_a": list(src_a),
-                "account_a": list(acc_a),
-                "source_b": list(src_b),
-                "account_b": list(acc_b),
+                **out,
                 "weight": [min(1.0, s / max(k, 1)) for s, k in zip(rows["n_shared"], rows["k_min"], strict=True)],
                 "pvalue": rows["pvalue"],
                 "n_shared": rows["n_shared"],
-                "evidence": rows["evidence"],
             }
         )
+
+
+def _swap_sides(evidence: str) -> str:
+    items = json.loads(evidence)
+    for item in items:
+        item["event_a"], item["event_b"] = item["event_b"], item["event_a"]
+        item["gap_s"] = -item["gap_s"]
+    return json.dumps(items)
 
 
 @register_layer

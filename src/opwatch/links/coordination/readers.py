@@ -3,7 +3,7 @@
 Every network type reads the same table, so a file is read once however many
 types are computed. Columns of ``messages``:
 
-``msg`` (BIGINT, row number in input order), ``message_id``, ``u`` (INTEGER
+``msg`` (BIGINT, unique, increasing in input order), ``message_id``, ``u`` (INTEGER
 code of the account, see table ``users(u, user_id)``), ``user_id``,
 ``username``, ``repost_id``, ``reply_id``, ``message`` (text), ``ts`` (DOUBLE,
 epoch seconds), ``urls`` (VARCHAR[]), ``hashtags`` (VARCHAR[]; NULL when the
@@ -56,17 +56,14 @@ def _lit(path: str | Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _final_sql(staged: str) -> str:
-    """Deduplicate by message_id (first wins), drop unreadable timestamps, code accounts as integers."""
+def _final_sql(staged: str, dedupe: bool) -> str:
+    """Drop unreadable timestamps, keep the first row of a repeated message_id, code accounts."""
+    rows = f"SELECT * FROM {staged} WHERE ts IS NOT NULL"
+    if dedupe:
+        rows += " QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY rn) = 1"
     return f"""
-        SELECT row_number() OVER (ORDER BY rn) - 1 AS msg, s.* EXCLUDE (rn, u),
-               users.u AS u, s.u AS user_id
-        FROM (
-            SELECT * FROM {staged}
-            WHERE ts IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY rn) = 1
-        ) s JOIN users ON users.user_id = s.u
-        ORDER BY msg
+        SELECT s.rn - 1 AS msg, s.* EXCLUDE (rn, u), users.u AS u, s.u AS user_id
+        FROM ({rows}) s JOIN users ON users.user_id = s.u
     """
 
 
@@ -197,7 +194,10 @@ def load(
         "CREATE OR REPLACE TEMP TABLE users AS SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS u, "
         "user_id FROM (SELECT DISTINCT u AS user_id FROM _staged WHERE ts IS NOT NULL)"
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE messages AS {_final_sql('_staged')}")
+    (dupes,) = con.execute(
+        "SELECT count(*) - count(DISTINCT message_id) FROM _staged WHERE ts IS NOT NULL"
+    ).fetchall()[0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE messages AS {_final_sql('_staged', dupes > 0)}")
     con.execute("DROP TABLE _staged")
     (kept,) = con.execute("SELECT count(*) FROM messages").fetchall()[0]
     return ReadReport(rows=rows, kept=kept, bad_timestamp=bad, duplicate_id=rows - bad - kept)

@@ -55,7 +55,7 @@ RULES: tuple[Rule, ...] = (
             r"作为一个(?:人工智能|ai)助手",
         ),
         "the text calls itself an AI or language model",
-        ("an ai ", "an ai,", "as a ai", "as an artificial", "as a artificial", "language model", "modelo de l", "como una ia", "como ia", "como una inteligencia", "como inteligencia", "qu'ia", "qu’ia", "qu'intelligence", "qu’intelligence", "de langage", "sprachmodell", "ki-assistent", "als ki ", "языковая модель", "как ии", "как искусственный", "语言模型", "助手"),
+        ("an ai ", "an ai,", "a ai ", "as an artificial", "as a artificial", "language model", "modelo de l", "como una ia", "como ia", "como una inteligencia", "como inteligencia", "qu'ia", "qu’ia", "qu'intelligence", "qu’intelligence", "de langage", "sprachmodell", "ki-assistent", "als ki ", "языковая модель", "как ии", "как искусственный", "语言模型", "助手"),
     ),
     Rule(
         "refusal",

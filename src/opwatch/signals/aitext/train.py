@@ -178,6 +178,7 @@ def fit_offline(
     cfg = cfg or FeatureConfig()
     if any(s.label != 0 for s in calib_humans):
         raise ValueError("calibration samples must all be human")
+    n_train, n_calib = len(train), len(calib_humans)
     train = with_crops(train, cfg.min_words)
     calib_humans = with_crops(calib_humans, cfg.min_words, seed=1)
     x_h, d = _features([s.text for s in train], cfg)
@@ -186,7 +187,9 @@ def fit_offline(
     scale[scale == 0] = 1.0
     x = sp.hstack([x_h, sp.csr_matrix((d - mean) / scale)], format="csr")
     y = np.array([s.label for s in train])
-    model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=500)
+    model = LogisticRegression(
+        C=c, class_weight="balanced", solver="liblinear", max_iter=500, random_state=0
+    )
     model.fit(x, y)
     coef = model.coef_.ravel()
     w = OfflineWeights(
@@ -204,9 +207,10 @@ def fit_offline(
     w.account_thresholds = account_thresholds(logits, fpr=fpr)
     w.meta = {
         "fpr": fpr,
-        "n_train": len(train),
-        "n_train_machine": int(y.sum()),
-        "n_calibration_humans": len(calib_humans),
+        "n_train": n_train,
+        "n_train_machine": int(sum(s.label for s in train[:n_train])),
+        "n_calibration_humans": n_calib,
+        "crops": "each text plus one random-length crop of its leading words (>= min_words)",
         "C": c,
     }
     return w

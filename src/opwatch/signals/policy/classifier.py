@@ -92,7 +92,7 @@ class Classifier:
             if col is not None:
                 out[:, j] = p_harm * p_cat[:, col]
         notes: list[dict[str, Any] | None] = [None] * len(texts)
-        for i in np.flatnonzero(p_harm >= 0.2):
+        for i in np.flatnonzero(p_harm >= 0.2).tolist():
             notes[i] = {
                 "layer": "model",
                 "p_harmful": round(float(p_harm[i]), 4),

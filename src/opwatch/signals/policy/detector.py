@@ -2,11 +2,13 @@
 
 ``policy`` classifies the ``text`` of every event with text (prompts on AI
 services, posts, replies and reposts on platforms) with the shipped offline
-classifier, optionally with a model judge, and returns a signal for each event
-whose overall harm score reaches ``min_score``: ``category`` is its strongest
-harmful category, ``score`` the overall harm score, and ``evidence`` holds
-``flagged`` (score at or above the taxonomy's flag threshold), every
-category's score and what fired. Events below ``min_score`` produce no row.
+classifier, optionally with a model judge, and returns one signal per such
+event (so shares over "classified events" are right): ``category`` and
+``score`` are the result's (the harmful category and its score when flagged,
+else ``benign`` and the benign score), and ``evidence`` holds ``flagged``,
+``harm`` (the overall harm score) and ``threshold``; for events whose harm
+reaches ``detail_min`` also every category's score and what fired (kept out
+of the rest to keep the table small).
 
 ``policy_account`` turns those into one signal per account (see profile.py),
 so that an account whose requests are each borderline but consistently so is
@@ -43,12 +45,12 @@ class PolicyDetector(Detector):
 
     def __init__(
         self,
-        min_score: float = 0.2,
+        detail_min: float = 0.2,
         judge_url: str | None = None,
         judge_model: str | None = None,
         batch_size: int = 20000,
     ) -> None:
-        self.min_score = min_score
+        self.detail_min = detail_min
         self.judge_url = judge_url
         self.judge_model = judge_model
         self.batch_size = batch_size
@@ -62,7 +64,8 @@ class PolicyDetector(Detector):
 
     def run(self, ctx: DetectContext) -> pa.Table:
         key = _events_key(ctx)
-        if key in _LAST and not self.judge_url and self.min_score == 0.2:
+        cacheable = not self.judge_url and self.detail_min == 0.2
+        if cacheable and key in _LAST:
             return _LAST[key]
         events = ctx.sql(
             "SELECT event_id, source, account_id, text, lang FROM events "
@@ -77,23 +80,20 @@ class PolicyDetector(Detector):
             d = batch.to_pydict()
             results = clf.classify(d["text"], d["lang"])
             for i, r in enumerate(results):
-                harm = 1.0 - r.scores["benign"]
-                if harm < self.min_score:
-                    continue
-                top = max((c for c in r.scores if c != "benign"), key=lambda c: r.scores[c])
+                harm = round(1.0 - r.scores["benign"], 4)
+                ev: dict[str, Any] = {"flagged": r.flagged, "harm": harm, "threshold": clf.threshold}
+                if harm >= self.detail_min:
+                    ev.update(scores=r.scores, evidence=r.evidence)
                 cols["source"].append(d["source"][i])
                 cols["account_id"].append(d["account_id"][i])
                 cols["event_id"].append(d["event_id"][i])
-                cols["category"].append(top)
-                cols["score"].append(round(harm, 4))
-                cols["evidence"].append(
-                    dumps({"flagged": r.flagged, "threshold": clf.threshold, "scores": r.scores,
-                           "evidence": r.evidence})
-                )
+                cols["category"].append(r.category)
+                cols["score"].append(r.score)
+                cols["evidence"].append(dumps(ev))
             advance(batch.num_rows)
         n = len(cols["event_id"])
         table = signals_table({**cols, "detector": [self.name] * n, "subject": [self.subject] * n})
-        if not self.judge_url and self.min_score == 0.2:
+        if cacheable:
             _LAST.clear()
             _LAST[key] = table
         return table
@@ -119,7 +119,7 @@ class PolicyAccountDetector(Detector):
             )
             if t.num_rows:
                 return t
-        return PolicyDetector(min_score=0.2).run(ctx)
+        return PolicyDetector().run(ctx)
 
     def run(self, ctx: DetectContext) -> pa.Table:
         from opwatch.models import account_key, split_account_key
@@ -139,7 +139,7 @@ class PolicyAccountDetector(Detector):
         d = sig.select(["source", "account_id", "event_id", "evidence"]).to_pydict()
         threshold = load_taxonomy().flag_threshold
         rows = (
-            (account_key(s, a), e, json.loads(ev)["scores"])
+            (account_key(s, a), e, json.loads(ev).get("scores") or {})
             for s, a, e, ev in zip(d["source"], d["account_id"], d["event_id"], d["evidence"], strict=True)
         )
         profiles = account_profile(

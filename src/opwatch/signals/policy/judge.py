@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import threading
 import time
 import urllib.error
@@ -175,7 +174,7 @@ class JudgeClient:
                     break  # a client error will not get better by retrying
             except JudgeReplyError as exc:
                 last = f"malformed reply: {exc}"
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 last = f"timed out after {self.timeout}s"
             except urllib.error.URLError as exc:
                 reason = exc.reason

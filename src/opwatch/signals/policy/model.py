@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 import scipy.sparse as sp
+import yaml
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
@@ -141,15 +141,18 @@ class PolicyModel:
         return p_harm, e / e.sum(axis=1, keepdims=True)
 
     def explain(self, text: str, k: int = 3) -> list[str]:
-        """The word n-grams of ``text`` that pushed it most towards harmful."""
-        toks = _TOKEN.findall(text[:2000].lower())
-        grams = sorted(set(toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]))
+        """The word n-grams (and ``lexicon:<group>`` hits) that pushed ``text`` most towards harmful."""
+        low = text[:2000].lower()
+        toks = _TOKEN.findall(low)
+        grams = sorted(
+            set(toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)] + lexicon_tokens(low).split())
+        )
         if not grams:
             return []
         idx = np.asarray([abs(murmurhash3_32(g, seed=0)) % N_WORD for g in grams])
         w = self.harm_coef_[idx]
         order = np.argsort(-w)[:k]
-        return [grams[i] for i in order if w[i] > 0]
+        return [grams[i].replace("zzlex", "lexicon:") for i in order if w[i] > 0]
 
     def save(self, path: Path) -> None:
         W = sp.csr_matrix(np.vstack([self.harm_coef_[None, :], self.cat_coef_]).astype(np.float32))

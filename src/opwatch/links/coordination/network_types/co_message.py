@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 #: what Python's str.split() treats as white space, in RE2 syntax
 WHITESPACE = "\\t\\n\\x0b\\f\\r\\x1c-\\x1f\\x85\\p{Z}"
 STRIP_MENTIONS = f"regexp_replace(lower(message), '@[^{WHITESPACE}]*', '', 'g')"
-NORMALISED = f"trim(regexp_replace({STRIP_MENTIONS}, '[{WHITESPACE}]+', ' ', 'g'))"
+#: white space other than the plain space
+ODD_SPACE = "\\t\\n\\x0b\\f\\r\\x1c-\\x1f\\x85\\xa0\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
+FULL = f"trim(regexp_replace({STRIP_MENTIONS}, '[{WHITESPACE}]+', ' ', 'g'))"
+#: only text with a mention or irregular white space needs the regular expressions
+NEEDS_WORK = f"regexp_matches(message, '@|[{ODD_SPACE}]|  |^ | $')"
+NORMALISED = f"CASE WHEN {NEEDS_WORK} THEN {FULL} ELSE lower(message) END"
 
 
 def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
