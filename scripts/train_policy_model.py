@@ -54,16 +54,18 @@ def team_rows(data: Path, rng: random.Random, frames_per_core: int, n_generic: i
     """Expand the team-written files into (text, category, source) rows."""
     frames = _yaml(data / "frames.yaml")
     rows: list[Row] = []
-    for fname in ("cores_harmful.yaml", "cores_benign.yaml"):
-        for cat, by_lang in _yaml(data / fname).items():
+    for path in sorted(data.glob("cores_*.yaml")):
+        fname = path.name
+        for cat, by_lang in _yaml(path).items():
             for lang, cores in by_lang.items():
                 for core in cores:
                     rows.append((core, cat, fname))
                     for frame in rng.sample(frames[lang], min(frames_per_core, len(frames[lang]))):
                         rows.append((frame.replace("{x}", core), cat, fname))
-    for cat, by_lang in _yaml(data / "sentences.yaml").items():
-        for texts in by_lang.values():
-            rows += [(t, cat, "sentences.yaml") for t in texts]
+    for path in sorted(data.glob("sentences*.yaml")):
+        for cat, by_lang in _yaml(path).items():
+            for texts in by_lang.values():
+                rows += [(t, cat, path.name) for t in texts]
     generic = _yaml(data / "generic_benign.yaml")
     pairs = [(task, topic) for task in generic["tasks"] for topic in generic["topics"]]
     for task, topic in rng.sample(pairs, min(n_generic, len(pairs))):
@@ -88,6 +90,56 @@ def shared_rows(shared: Path) -> list[Row]:
     return rows
 
 
+def calibration_texts(shared: Path) -> list[str]:
+    """The harmless calibration split: half of Alpaca harmless_train (read, never trained on or committed).
+
+    The half is the one :func:`is_train_row` rejects; the other half was looked at
+    while writing harmless training examples, so it would calibrate optimistically.
+    harmless_val is the evaluation split and is never read here.
+    """
+    f = shared / "misuse" / "harmless_train.json"
+    if not f.exists():
+        return []
+    return [x["instruction"] for x in json.loads(f.read_text()) if not is_train_row(x["instruction"])]
+
+
+def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, threshold: float) -> tuple[float, float]:
+    """The log-odds shift at which the default path (rules + model) flags ``target_fpr`` of ``texts``.
+
+    Reproduces the combination of combine.py for the overall harm score H: the
+    model's P(harmful), noisy-OR with the harmful rule hits, scaled down by the
+    benign-context hits; flagged when H >= threshold. Bisection on the shift.
+    Returns (shift, false-positive rate at that shift).
+    """
+    from opwatch.signals.policy.rules import load_rules
+
+    rules = load_rules(None, load_taxonomy().ids)
+    keep_r = np.ones(len(texts))
+    damp = np.ones(len(texts))
+    for i, hits in enumerate(rules.match(texts)):
+        for h in hits:
+            if h.category == BENIGN:
+                damp[i] *= 1.0 - h.weight
+            else:
+                keep_r[i] *= 1.0 - h.weight
+    d = np.asarray(featurise(texts) @ model.harm_coef_).ravel() + model.harm_intercept_
+    a, b = model.platt_
+    z = a * d + b
+
+    def fpr(shift: float) -> float:
+        p = 1.0 / (1.0 + np.exp(-(z + shift)))
+        return float(((1.0 - (1.0 - p) * keep_r) * damp >= threshold).mean())
+
+    lo, hi = -30.0, 10.0  # fpr(lo) ~ rules only; fpr is increasing in the shift
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if fpr(mid) <= target_fpr:
+            lo = mid
+        else:
+            hi = mid
+    return lo, fpr(lo)
+
+
 def sha(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -105,7 +157,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--frames-per-core", type=int, default=4)
     ap.add_argument("--n-generic", type=int, default=5000)
-    ap.add_argument("--prior", type=float, default=0.01, help="deployment share of harmful requests")
+    ap.add_argument("--prior", type=float, default=0.01,
+                    help="deployment share of harmful requests (used when there is no calibration split)")
+    ap.add_argument("--target-fpr", type=float, default=0.008,
+                    help="false-positive rate of the default path on the harmless calibration split")
     ap.add_argument("--C", type=float, default=1.0)
     args = ap.parse_args()
 
@@ -182,12 +237,24 @@ def main() -> None:
         cat_intercept_=cat_head.intercept_.astype(np.float32),
         meta_=meta,
     )
+    cal = [] if args.no_shared else calibration_texts(args.shared)
+    if cal:
+        model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
+        meta["calibration"] = {
+            "split": "../shared/data/misuse/harmless_train.json (Alpaca; read for calibration only, never trained on)",
+            "rows": len(cal), "target_fpr": args.target_fpr, "fpr": round(cal_fpr, 5),
+            "shift": round(model.prior_shift_, 4),
+        }
+    else:
+        meta["calibration"] = {"split": None, "prior": args.prior, "shift": round(shift, 4)}
+    model.meta_ = meta
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out / "policy-model.npz")
     (args.out / "sources.json").write_text(json.dumps(sources, indent=2, ensure_ascii=False) + "\n")
     write_card(args.out / "MODEL_CARD.md", meta, cats)
     size = (args.out / "policy-model.npz").stat().st_size
-    print(f"trained on {len(rows)} rows ({int(y.sum())} harmful); {metrics}; weights {size / 1e6:.2f} MB")
+    print(f"trained on {len(rows)} rows ({int(y.sum())} harmful); {metrics}; "
+          f"calibration {meta['calibration']}; weights {size / 1e6:.2f} MB")
 
 
 def write_card(path: Path, meta: dict, cats: list[str]) -> None:

@@ -29,7 +29,13 @@ from opwatch.signals.base import DetectContext
 Progress = Callable[[str, int], Callable[[int], None]]
 
 #: layers the default pipeline combines (others are registered and can be enabled)
-DEFAULT_LAYERS: tuple[str, ...] = ("shared_indicator", "near_duplicate_text")
+DEFAULT_LAYERS: tuple[str, ...] = (
+    "shared_indicator",
+    "near_duplicate_text",
+    "prompt_template",
+    "code_lineage",
+    "generated_then_posted",
+)
 
 
 @dataclass

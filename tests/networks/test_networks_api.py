@@ -132,3 +132,36 @@ def test_link_layer_on_events_blocks_viral_objects() -> None:
     assert all(abs(e["gap_s"]) == 5 for e in ev)
     unblocked = CoRepost(max_key_accounts=0).run(DetectContext(engine=engine))
     assert unblocked.num_rows > 1000  # without blocking, the viral posts link the crowd
+
+
+def test_every_coordination_layer_keeps_the_link_contract() -> None:
+    from opwatch.engines.duckdb import DuckDBEngine
+    from opwatch.links.coordination import layers
+    from opwatch.models import EVENT_SCHEMA, LINK_SCHEMA
+    from opwatch.signals.base import DetectContext
+
+    rows: list[tuple[str, str, float, str | None, list[str]]] = []
+    for obj in range(4):  # two accounts that repost and link the same things twice a day
+        for acc, dt in (("zed", 0.0), ("amy", 3.0)):
+            rows.append((acc, "repost", 40000.0 * obj + dt, f"t{obj}", []))
+            rows.append((acc, "post", 40000.0 * obj + 500 + dt, None, [f"https://www.news.example/{obj}"]))
+    engine = DuckDBEngine()
+    engine.register("events", _events(rows))
+    empty = DuckDBEngine()
+    empty.register("events", EVENT_SCHEMA.empty_table())
+    for cls in (layers.CoRepost, layers.CoReply, layers.CoMessage, layers.CoSimilar,
+                layers.CoLink, layers.CoHashtag, layers.CoDomain):
+        out = cls().run(DetectContext(engine=engine))
+        assert out.schema.equals(LINK_SCHEMA)
+        for r in out.to_pylist():
+            assert r["layer"] == cls.name
+            assert (r["source_a"], r["account_a"]) < (r["source_b"], r["account_b"])
+            assert 0 <= r["weight"] <= 1 and 0 <= r["pvalue"] <= 1
+            ev = json.loads(r["evidence"])
+            assert ev and {"object", "event_a", "event_b", "gap_s"} <= set(ev[0])
+        assert cls().run(DetectContext(engine=empty)).num_rows == 0
+    got = {cls.name: cls().run(DetectContext(engine=engine)).num_rows for cls in (layers.CoRepost, layers.CoLink, layers.CoDomain, layers.CoMessage)}
+    assert got == {"co_repost": 1, "co_link": 1, "co_domain": 1, "co_message": 1}
+    link = layers.CoRepost().run(DetectContext(engine=engine)).to_pylist()[0]
+    assert (link["account_a"], link["account_b"]) == ("amy", "zed")
+    assert {e["gap_s"] for e in json.loads(link["evidence"])} == {-3.0}  # amy's event came 3 s after zed's

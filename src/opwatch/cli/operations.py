@@ -20,14 +20,7 @@ def _evidence_line(ev: dict[str, Any]) -> str:
 
 def _behaviour(op: dict[str, Any]) -> str:
     b = op.get("profile", {}).get("behaviour") or {}
-    parts = []
-    tz = b.get("utc_offset") if isinstance(b, dict) else None
-    if tz is not None:
-        parts.append(f"UTC{tz:+g}")
-    langs = b.get("languages") if isinstance(b, dict) else None
-    if isinstance(langs, dict) and langs:
-        parts.append("/".join(list(langs)[:3]))
-    return " ".join(parts)
+    return str(b.get("summary") or "") if isinstance(b, dict) else ""
 
 
 def render_table(ops: list[dict[str, Any]], limit: int) -> None:

@@ -9,7 +9,8 @@ __all__ = ["LinkLayer"]
 
 # Built-in layers register themselves on import; one line per module.
 import opwatch.links.code_lineage  # noqa: E402,F401
-import opwatch.links.generated_then_posted  # noqa: E402,F401
-import opwatch.links.prompt_template  # noqa: E402,F401
-from opwatch.links import near_duplicate_text, shared_indicator  # noqa: E402,F401
 import opwatch.links.coordination.layers  # noqa: E402,F401
+import opwatch.links.generated_then_posted  # noqa: E402,F401
+import opwatch.links.near_duplicate_text  # noqa: E402,F401
+import opwatch.links.prompt_template  # noqa: E402,F401
+import opwatch.links.shared_indicator  # noqa: E402,F401

@@ -9,8 +9,8 @@ its objects; accounts sharing rare fingerprints are paired by
 each account's volume and each fingerprint's popularity, so boilerplate
 (``import requests``…) shared by hundreds is not expanded and a code base
 handed from account to account, one small change each, is. A pair needs at
-least ``min_shared`` fingerprints. Weight = the lead's surprise weight, raised
-to the weighted containment of the smaller side where that is larger
+least ``min_shared`` fingerprints. Weight = the co-occurrence surprise weight, raised
+to the containment of the smaller side where that is larger
 (``shared / min(|A|, |B|)``), so two accounts whose code is mostly the same are
 linked strongly even when each has little code (times ``min(1, -log10(p) / 2)``, so
 an insignificant overlap stays weak).

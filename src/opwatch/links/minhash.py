@@ -77,6 +77,9 @@ def signatures(sets: Sequence[np.ndarray], num_perm: int = 64, seed: int = 1) ->
     return sig
 
 
+_triu: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def candidate_pairs(sig: np.ndarray, bands: int, rows: int, max_bucket: int = 50) -> np.ndarray:
     """Pairs (i, j), i < j, that agree on all ``rows`` rows of at least one of ``bands`` bands."""
     n = sig.shape[0]
@@ -94,19 +97,43 @@ def candidate_pairs(sig: np.ndarray, bands: int, rows: int, max_bucket: int = 50
             continue
         bounds = np.concatenate([[0], np.flatnonzero(np.diff(hs)) + 1, [hs.size]])
         sizes = np.diff(bounds)
-        for g in np.flatnonzero(sizes >= 2):
+        twos = bounds[:-1][sizes == 2]  # the common case, vectorised
+        if twos.size:
+            found.append(np.stack([order[twos], order[twos + 1]], axis=1))
+        for g in np.flatnonzero(sizes > 2).tolist():
             group = order[bounds[g] : bounds[g + 1]]
             if group.size > max_bucket:  # star: everyone against the first member
-                first = np.full(group.size - 1, group[0])
-                found.append(np.stack([first, group[1:]], axis=1))
+                found.append(np.stack([np.full(group.size - 1, group[0]), group[1:]], axis=1))
             else:
-                ii, jj = np.triu_indices(group.size, k=1)
-                found.append(np.stack([group[ii], group[jj]], axis=1))
+                tri = _triu.get(group.size)
+                if tri is None:
+                    tri = _triu[group.size] = np.triu_indices(group.size, k=1)
+                found.append(np.stack([group[tri[0]], group[tri[1]]], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
     pairs.sort(axis=1)
     return np.unique(pairs, axis=0)
+
+
+def exact_jaccard(sets: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """Exact Jaccard similarity of each pair of sets, vectorised through a sparse incidence matrix."""
+    if len(pairs) == 0:
+        return np.empty(0)
+    from scipy.sparse import csr_matrix
+
+    lengths = np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
+    flat = np.concatenate(list(sets)) if len(sets) else np.empty(0, np.uint64)
+    _, cols = np.unique(flat, return_inverse=True)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    m = csr_matrix((np.ones(flat.size, dtype=np.float32), cols, indptr), shape=(len(sets), int(cols.max(initial=0)) + 1))
+    out = np.empty(len(pairs))
+    for lo in range(0, len(pairs), 100_000):
+        c = pairs[lo : lo + 100_000]
+        inter = np.asarray(m[c[:, 0]].multiply(m[c[:, 1]]).sum(axis=1)).ravel()
+        union = lengths[c[:, 0]] + lengths[c[:, 1]] - inter
+        out[lo : lo + 100_000] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    return out
 
 
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:
@@ -153,19 +180,7 @@ def near_duplicate_pairs(
             c = cand[lo : lo + 200_000]
             est[lo : lo + 200_000] = (sig[c[:, 0]] == sig[c[:, 1]]).mean(axis=1)
         cand = cand[est >= threshold - 0.2]
-    py_sets: dict[int, frozenset[int]] = {}
-
-    def as_set(i: int) -> frozenset[int]:
-        got = py_sets.get(i)
-        if got is None:
-            got = py_sets[i] = frozenset(sets[uniq[i]].tolist())
-        return got
-
-    sims = np.empty(len(cand))
-    for t, (i, j) in enumerate(cand.tolist()):
-        x, y = as_set(i), as_set(j)
-        inter = len(x & y)
-        sims[t] = inter / (len(x) + len(y) - inter)
+    sims = exact_jaccard([sets[i] for i in uniq.tolist()], cand)
     keep = sims >= threshold
     found = uniq[cand[keep]] if cand.size else np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate([exact, found.reshape(-1, 2)]).astype(np.int64)

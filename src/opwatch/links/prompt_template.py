@@ -42,9 +42,15 @@ from opwatch.signals.behaviour.timeline import AI_EVENT_SQL
 _IS_WORD = re.compile(r"\w", re.UNICODE)
 
 
-def _feature_set(tokens: list[str]) -> np.ndarray:
-    feats = tokens + [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
-    return np.unique(np.fromiter((xxhash.xxh32_intdigest(f.encode()) for f in feats), dtype=np.uint64))
+def _feature_set(tokens: list[str], cache: dict[str, int]) -> np.ndarray:
+    """Hashes of the word uni- and bigrams of a scaffold, sorted and distinct."""
+    out = set()
+    for f in tokens + [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]:
+        h = cache.get(f)
+        if h is None:
+            h = cache[f] = xxhash.xxh32_intdigest(f.encode())
+        out.add(h)
+    return np.sort(np.fromiter(out, dtype=np.uint64, count=len(out)))
 
 
 @register_layer
@@ -80,7 +86,8 @@ class PromptTemplateLayer(LinkLayer):
         unique = sorted({t for t, _ in templates.values()})
         if not unique:
             return INDICATOR_SCHEMA.empty_table(), {}, n_accounts
-        sets = [_feature_set(u.split(" ")) for u in unique]
+        cache: dict[str, int] = {}
+        sets = [_feature_set(u.split(" "), cache) for u in unique]
         label = families(sets, self.threshold)
         index = {u: i for i, u in enumerate(unique)}
         use: Counter[int] = Counter()

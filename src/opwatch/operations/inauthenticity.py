@@ -8,9 +8,9 @@ Factors (docs/decisions/0003-operation-score.md):
   wallet, many accounts). Addresses do not count: NATs, VPNs and campuses share them.
 - ``batch_created`` — accounts created within ``batch_window_s`` of another of
   the operation's accounts, beyond what the population's sign-up rate explains.
-- ``ai_artefacts`` — share of accounts whose posts carry model artefacts
-  (refusals, knowledge-cutoff phrases, unfilled placeholders) — from the
-  ``aitext`` detector when present.
+- ``ai_artefacts`` — share of accounts whose posted text (not a model's own
+  response) carries model artefacts (refusals, knowledge-cutoff phrases,
+  unfilled placeholders) — from the ``aitext`` detector when present.
 - ``copied_output`` — share of accounts on one source that post text generated
   on another (cross-source near-duplicates, or ``generated_then_posted`` links).
 - ``automation`` — mean automation score of its accounts (``automation`` detector).
@@ -93,7 +93,9 @@ def inauthenticity(engine: Engine, batch_window_s: int = 3600) -> dict[str, dict
         t = engine.sql("""
             SELECT o.operation_id, count(DISTINCT s.source || ':' || s.account_id) AS n
             FROM signals s JOIN op_members o USING (source, account_id)
-            WHERE s.detector = 'aitext' AND coalesce(json_array_length(s.evidence->'artefacts'), 0) > 0
+            WHERE s.detector = 'aitext' AND coalesce(s.evidence->>'field', 'text') = 'text'
+              AND len(list_filter(from_json(coalesce(s.evidence->'artefacts', '[]'), '["VARCHAR"]'),
+                                  lambda x: NOT starts_with(x, 'evasion_'))) > 0
             GROUP BY o.operation_id
         """)
         for op, n in _scalar_map(t, "operation_id", "n").items():
@@ -116,7 +118,7 @@ def inauthenticity(engine: Engine, batch_window_s: int = 3600) -> dict[str, dict
         t = engine.sql("""
             SELECT o.operation_id, avg(s.score) AS a FROM signals s
             JOIN op_members o USING (source, account_id)
-            WHERE s.detector = 'automation' AND s.subject = 'account'
+            WHERE s.detector = 'automation' AND s.subject = 'account' AND s.category = 'automation'
             GROUP BY o.operation_id
         """)
         for op, a in _scalar_map(t, "operation_id", "a").items():

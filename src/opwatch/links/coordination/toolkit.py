@@ -93,7 +93,7 @@ def run_isolated(db_path: str | Path, network_type: str, window: float, **kw: fl
 
     args = json.dumps({"db": str(db_path), "type": network_type, "window": window, **kw})
     proc = subprocess.run(
-        [sys.executable, "-m", "opwatch.links.coordination.toolkit", args],
+        [sys.executable, __file__, args],  # as a script: no opwatch package import
         capture_output=True, text=True, check=False,
     )
     if proc.returncode != 0:

@@ -70,7 +70,11 @@ def load_causal_lm(name_or_path: str | Path, device: str = "cpu", dtype: str | N
         tok.pad_token = tok.eos_token
     tok.padding_side = "right"
     torch_dtype = getattr(torch, dtype or ("bfloat16" if device.startswith("cuda") else "float32"))
-    model = AutoModelForCausalLM.from_pretrained(name, local_files_only=local, dtype=torch_dtype)
+    import transformers
+
+    major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+    key = "dtype" if (major, minor) >= (4, 56) else "torch_dtype"  # renamed in 4.56
+    model = AutoModelForCausalLM.from_pretrained(name, local_files_only=local, **{key: torch_dtype})
     model = model.to(device)  # type: ignore[arg-type]
     model.eval()
     return model, tok

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 HOURS_PER_WEEK = 168
-#: candidate offsets from UTC, in hours
-OFFSETS = np.arange(-12, 15, dtype=np.int64)
+#: candidate offsets from UTC, in hours (UTC-12 is uninhabited; it would only ever be
+#: the same clock as UTC+12 a day earlier)
+OFFSETS = np.arange(-11, 15, dtype=np.int64)
 
 # Relative activity by local hour of day (0..23) on a working day and a weekend day.
 _WEEKDAY = np.array(

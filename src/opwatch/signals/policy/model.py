@@ -1,8 +1,8 @@
 """The offline model: hashed word and character n-grams into two linear heads.
 
 Features need no vocabulary and no download: word 1-2-grams (English stop
-words dropped), character 3-5-grams (within words, so Chinese runs are
-covered), and one pseudo-token per word found in the harm lexicon
+words dropped), character 3-5-grams (within words), Chinese character 1- and
+2-grams as extra word tokens (Chinese has no spaces), and one pseudo-token per word found in the harm lexicon
 (``lexicon.yaml``: groups such as weapons, crime, drugs, deception), all hashed
 into a fixed space. The lexicon lets a small training set generalise: a request
 that names a crime the training never saw still lights the "crime" feature.
@@ -33,7 +33,7 @@ from sklearn.utils import murmurhash3_32
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: Chinese character 1-2-gram tokens
 N_WORD = 2**18
 N_CHAR = 2**18
 _TOKEN = re.compile(r"(?u)\b\w+\b")
@@ -63,11 +63,12 @@ def _load_lexicon(path: Path = LEXICON) -> tuple[dict[str, str], dict[str, str],
 
 
 _EXACT, _STEMS, _STEM_LENS = _load_lexicon()
+_CJK_WORDS = [(w, g) for w, g in _EXACT.items() if re.match(r"[\u3400-\u9fff]", w)]
 _LEX_TOKEN = re.compile(r"\w+")
 
 
 def lexicon_tokens(text: str) -> str:
-    """Pseudo-tokens (``zzlex<group>``) for every lexicon word in ``text``."""
+    """Pseudo-tokens (``zzlex<group>``) for every lexicon word in lowercased ``text``."""
     out = []
     for tok in _LEX_TOKEN.findall(text):
         group = _EXACT.get(tok)
@@ -78,10 +79,27 @@ def lexicon_tokens(text: str) -> str:
                 group = _STEMS.get(tok[:n])
                 if group is not None:
                     break
-        if group is None and _CJK.search(tok):
-            group = next((g for w, g in _EXACT.items() if len(w) <= 2 and _CJK.match(w) and w in tok), None)
         if group is not None:
             out.append("zzlex" + group)
+    if _CJK.search(text):  # no spaces between Chinese words: look for the entries as substrings
+        out += ["zzlex" + g for w, g in _CJK_WORDS if w in text]
+    return " ".join(out)
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def cjk_tokens(text: str) -> str:
+    """Character unigrams and bigrams of every Chinese run, as space-separated tokens.
+
+    Chinese is written without spaces, so the word analyser sees a whole clause as
+    one token; single characters and pairs (most Chinese words are two characters)
+    let the model learn from words such as 监控 (monitor) or 简历 (résumé).
+    """
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        out += list(run)
+        out += [run[i : i + 2] for i in range(len(run) - 1)]
     return " ".join(out)
 
 
@@ -113,7 +131,9 @@ _WORD, _CHAR = _vectorizers()
 def featurise(texts: list[str]) -> sp.csr_matrix:
     """Texts to the hashed feature matrix (rows are texts)."""
     clipped = [t[:2000].lower() for t in texts]
-    words = [t + " " + lexicon_tokens(t) for t in clipped]
+    words = [
+        t + " " + lexicon_tokens(t) + (" " + cjk_tokens(t) if _CJK.search(t) else "") for t in clipped
+    ]
     return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
