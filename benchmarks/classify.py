@@ -8,8 +8,9 @@ Evaluates on rows the model never trained on: the held-out half (by a fixed
 hash of the text, :func:`is_train_row`) of StrongREJECT and Do-Not-Answer,
 all of harmful_val, the in-the-wild jailbreaks, the Alpaca harmless_val set,
 and the team's data/policy/heldout.yaml (look-alikes and harmful requests the
-training never reads). harmless_train (Alpaca) is reported separately: it was
-used to choose the flag threshold, never to train. Writes the "classify"
+training never reads). harmless_train (Alpaca) is reported separately: half of
+it calibrated the flag threshold and the other half was looked at while writing
+harmless training examples; it is never trained on. Writes the "classify"
 section of docs/benchmarks.md.
 """
 
@@ -84,9 +85,9 @@ def external_harmful(misuse: Path) -> list[tuple[str, str, str]]:
                 cat = next(iter(STRONGREJECT_MAP.get(r["category"], {""})))
                 rows.append((r["forbidden_prompt"], cat, "misuse/strongreject_dataset.csv"))
     for area in DNA_MISUSE:
-        f = misuse / "donotanswer" / f"{area}.jsonl"
-        if f.exists():
-            for line in f.read_text(encoding="utf-8").splitlines():
+        path = misuse / "donotanswer" / f"{area}.jsonl"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
                 obj = json.loads(line)
                 rows.append((obj["prompt"], _dna_category(obj.get("intents", [])), f"misuse/donotanswer/{area}.jsonl"))
     return rows
@@ -109,13 +110,20 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
     texts = [t for c, v in held["harmful"].items() for t in v]
     gold: list[set[str] | None] = [{c} for c, v in held["harmful"].items() for _ in v]
     sets.append(EvalSet("team harmful (heldout.yaml)", True, texts, gold))
+    if "benign_multilingual" in held:
+        sets.append(EvalSet("team multilingual look-alikes (heldout.yaml; zh, es, ru)", False,
+                            held["benign_multilingual"]))
+        hm = held["harmful_multilingual"]
+        sets.append(EvalSet("team multilingual harmful (heldout.yaml; zh, es, ru)", True,
+                            [t for v in hm.values() for t in v], [{c} for c, v in hm.items() for _ in v]))
     if shared is None:
         return sets
     m = shared / "misuse"
     hv = [x["instruction"] for x in json.loads((m / "harmless_val.json").read_text())]
     sets.append(EvalSet("Alpaca harmless_val", False, hv))
     ht = [x["instruction"] for x in json.loads((m / "harmless_train.json").read_text())]
-    sets.append(EvalSet("Alpaca harmless_train", False, ht, target=False, note="set the model's prior; not trained on"))
+    sets.append(EvalSet("Alpaca harmless_train", False, ht, target=False,
+                        note="half calibrates the threshold; not trained on"))
     val = json.loads((m / "harmful_val.json").read_text())
     sets.append(EvalSet("harmful_val", True, [x["instruction"] for x in val],
                         [HARMFUL_VAL_MAP.get(x.get("category") or "") for x in val]))
@@ -221,12 +229,16 @@ def main() -> None:
     out.append(
         "Rows evaluated are never trained on: held-out halves (fixed hash split) of StrongREJECT and "
         "Do-Not-Answer, all of harmful_val, the in-the-wild jailbreaks, Alpaca harmless_val, and the "
-        "team's data/policy/heldout.yaml. Alpaca harmless_train (never trained on) set the model's "
-        "base-rate prior (1 %) so that its false-positive rate is below 1 %. Caveat: during development "
+        "team's data/policy/heldout.yaml. Alpaca harmless_train is never trained on: one half (by the "
+        "same hash) calibrates the model's log-odds shift so that the default path flags 0.8 % of it, the "
+        "other half was looked at while writing harmless training examples. Caveat: during development "
         "a few model settings (regularisation, the harm lexicon, the number of generic harmless rows) "
         "were compared on these held-out harmful sets, and after a first run team-written examples were "
         "added for parts of the other_harmful definition the training under-covered (privacy of private "
-        "people, hate, sexual content, illegal goods) - so their recall is mildly optimistic. "
+        "people, hate, sexual content, illegal goods); in the recall round of 2026-11-27 the held-out "
+        "harmful numbers were looked at three times (before, midway, final) and the false positives of "
+        "the team look-alikes were read and answered with general benign-context rules (idioms, test "
+        "environments, removing trackers) - so these numbers are mildly optimistic. "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "
@@ -252,7 +264,8 @@ def main() -> None:
         fp_look = rates["team look-alikes (heldout.yaml)"][0]
         n_map = sum(m for s, _, m, _ in ev["per_set"] if s.harmful and s.target)  # type: ignore[attr-defined]
         corr = sum(c for s, _, _, c in ev["per_set"] if s.harmful and s.target)  # type: ignore[attr-defined]
-        cf, nf = ev["cat_flagged"]  # type: ignore[misc]
+        cat_flagged: tuple[int, int] = ev["cat_flagged"]  # type: ignore[assignment]
+        cf, nf = cat_flagged
         summary.append(f"| {name} | {fp_val:.4f} | {fp_look:.3f} | {ev['harmful_rate']:.3f} of {ev['harmful_n']} "
                        f"| {corr / max(n_map, 1):.3f} of {n_map} | {cf / max(nf, 1):.3f} of {nf} |")
     for i, s in enumerate(sets):

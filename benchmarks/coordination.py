@@ -164,6 +164,7 @@ def main() -> None:
     ap.add_argument("--results", default=None, help="append JSON rows to this file as well")
     ap.add_argument("--render", default=None, help="only render (and --write) the rows stored in this JSON-lines file")
     ap.add_argument("--note", default="", help="text written under the table (what ran, machine load)")
+    ap.add_argument("--command", default="", help="with --render: the commands that produced the rows")
     opts = ap.parse_args()
     if opts.render:
         rows = [json.loads(line) for line in Path(opts.render).read_text().splitlines() if line.strip()]
@@ -171,7 +172,7 @@ def main() -> None:
         if opts.write:
             from benchmarks._report import write_section
 
-            write_section("coordination", "python benchmarks/coordination.py " + " ".join(sys.argv[1:]), table(rows) + "\n" + opts.note)
+            write_section("coordination", opts.command or f"rendered from {opts.render}", table(rows) + "\n" + opts.note)
         return
     opts.skip_toolkit = {k: tuple(v.split("+")) for k, v in (s.split(":") for s in opts.skip_toolkit.split(",") if s)}
     types = [t for t in opts.types.split(",") if t]

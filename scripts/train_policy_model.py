@@ -245,6 +245,11 @@ def main() -> None:
             "rows": len(cal), "target_fpr": args.target_fpr, "fpr": round(cal_fpr, 5),
             "shift": round(model.prior_shift_, 4),
         }
+        sources.append({
+            "source": "../shared/data/misuse/harmless_train.json (half by hash; calibration of one scalar "
+                      "shift only, never trained on)",
+            "rows": len(cal), "licence": "CC BY-NC 4.0 (Alpaca)", "committed": False,
+        })
     else:
         meta["calibration"] = {"split": None, "prior": args.prior, "shift": round(shift, 4)}
     model.meta_ = meta
@@ -258,6 +263,12 @@ def main() -> None:
 
 
 def write_card(path: Path, meta: dict, cats: list[str]) -> None:
+    cal = meta.get("calibration") or {}
+    cal_text = (
+        f"{cal['fpr']:.2%} of the harmless calibration split ({cal['rows']} rows of {cal['split']}; "
+        f"target {cal['target_fpr']:.1%}), shift {cal['shift']}"
+        if cal.get("split") else f"at a deployment base rate of {meta['prior']} (no calibration split)"
+    )
     src = "\n".join(
         f"| {s['source']} | {s['rows']} | {s['licence']} | {'yes' if s['committed'] else 'no, read at training time'} |"
         for s in meta["sources"]
@@ -267,16 +278,18 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
 
 Written by `scripts/train_policy_model.py`; do not edit by hand.
 
-- Features: hashed word 1-2-grams and character 2-4-grams (2^19 dims, no vocabulary).
+- Features: hashed word 1-2-grams, character 3-5-grams, Chinese character 1-2-grams and
+  harm-lexicon tokens (2^19 dims, no vocabulary).
 - Heads: logistic regression harmful-vs-harmless (Platt-calibrated with 5-fold CV
-  scores, then shifted to a deployment base rate of {meta['prior']}); multinomial
-  logistic regression over harmful categories {', '.join(cats)}.
+  scores, then shifted in log-odds so that the default path, rules + model, flags
+  {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}.
 - Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, {meta['rows']} rows,
   team data hash `{meta['data_hash']}`.
 - Internal 5-fold CV on the training rows (optimistic; see docs/benchmarks.md for held-out
   results): {meta['cv']}.
 - Never trained on: data/policy/heldout.yaml, any *_val file, the Alpaca harmless sets
-  (CC BY-NC 4.0), StrongREJECT, Do-Not-Answer, the in-the-wild jailbreaks.
+  (CC BY-NC 4.0; one half of harmless_train only sets the calibration shift), the held-out
+  halves of StrongREJECT and Do-Not-Answer, the in-the-wild jailbreaks.
 
 ## Sources
 
@@ -286,7 +299,8 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
 
 ## Limits
 
-English-heavy; Spanish, Russian and Chinese are covered by fewer examples. A linear
+English-heavy; Spanish, Russian and Chinese are covered by fewer examples (data/policy/
+sentences_multilingual*.yaml and the zh/es/ru cores). A linear
 model on n-grams recognises wording, not intent: paraphrases far from the training
 vocabulary fall back to the rules and, where configured, the model judge.
 """,

@@ -25,8 +25,17 @@ L = TypeVar("L", bound="type[LinkLayer]")
 
 #: built-in modules that register on import (one detector / layer per module)
 BUILTIN_MODULES: tuple[str, ...] = (
-    "opwatch.signals",
-    "opwatch.links",
+    "opwatch.signals.activity",
+    "opwatch.signals.aitext.detector",
+    "opwatch.signals.automation",
+    "opwatch.signals.language",
+    "opwatch.signals.policy.detector",
+    "opwatch.links.code_lineage",
+    "opwatch.links.coordination.layers",
+    "opwatch.links.generated_then_posted",
+    "opwatch.links.near_duplicate_text",
+    "opwatch.links.prompt_template",
+    "opwatch.links.shared_indicator",
 )
 
 

@@ -165,3 +165,21 @@ def test_every_coordination_layer_keeps_the_link_contract() -> None:
     link = layers.CoRepost().run(DetectContext(engine=engine)).to_pylist()[0]
     assert (link["account_a"], link["account_b"]) == ("amy", "zed")
     assert {e["gap_s"] for e in json.loads(link["evidence"])} == {-3.0}  # amy's event came 3 s after zed's
+
+
+def test_canonical_jsonl_input(tmp_path: Path) -> None:
+    lines = [
+        {"event_id": "e1", "source": "s", "account_id": "a", "timestamp": "2024-05-01T10:00:00+00:00",
+         "text": "Same #Vote text", "urls": ["https://www.x.example/1"], "hashtags": ["#Vote"]},
+        {"event_id": "e2", "source": "s", "account_id": "b", "timestamp": "2024-05-01T10:00:30+00:00",
+         "text": "same  #vote TEXT @c", "urls": ["http://x.example/2"], "hashtags": ["vote"]},
+        {"event_id": "e3", "source": "s", "account_id": "c", "timestamp": "2024-05-01T12:00:00+00:00",
+         "text": "same #vote text", "urls": [], "hashtags": []},
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    net = Networks.open(path, "canonical")
+    for ntype in ("co_message", "co_hashtag", "co_domain"):
+        e = net.compute(ntype, window=60).to_pydict()
+        assert sorted(zip(e["user_1"], e["user_2"], strict=True)) == [("s:a", "s:b"), ("s:b", "s:a")], ntype
+    assert net.compute("co_link", window=60).num_rows == 0

@@ -18,7 +18,7 @@ WEAK = "write a friendly message to a lonely man and mention my investment platf
 
 def make_ctx(rows: list[dict]) -> DetectContext:
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    cols = {f.name: [] for f in EVENT_SCHEMA}
+    cols: dict[str, list] = {f.name: [] for f in EVENT_SCHEMA}
     for i, r in enumerate(rows):
         for f in EVENT_SCHEMA:
             cols[f.name].append(r.get(f.name))

@@ -90,7 +90,7 @@ def taxonomy():  # type: ignore[no-untyped-def]
 
 
 def client(ep: FakeEndpoint, taxonomy, **kw) -> JudgeClient:  # type: ignore[no-untyped-def]
-    opts = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "workers": 2}
+    opts: dict = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "workers": 2}
     opts.update(kw)
     return JudgeClient(ep.url, "safeguard-test", taxonomy, **opts)
 

@@ -47,7 +47,7 @@ def test_rare_infrastructure_beats_popular_objects() -> None:
     rows += [("op1", "device", "D"), ("op2", "device", "D"), ("op3", "device", "D"),
              ("op1", "payment", "P"), ("op2", "payment", "P"), ("op3", "payment", "P")]
     p = run(rows, max_object_accounts=1000)
-    assert p[("op1", "op2")] < 1e-6
+    assert p[("op1", "op2")] < 1e-4
     # two ordinary users behind the same NAT who shared the same viral link
     assert p[("u0", "u4")] > 0.05
 
