@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from opwatch.links.coordination import toolkit  # noqa: E402
-from opwatch.links.coordination.synth import social_stream, write_qut  # noqa: E402
+from opwatch.links.coordination.synth import co_post_days, social_stream, write_qut  # noqa: E402
 
 TYPES = ("co_repost", "co_reply", "co_message", "co_link", "co_post", "co_similar")
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -49,11 +49,20 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return wall, rss / 1024, proc.stdout
 
 
-def input_for(size: str) -> Path:
+def own_post_input(size: str) -> bool:
+    """co_post gets its own, realistically spread input where three days would be too dense."""
+    return size in SIZES and co_post_days(SIZES[size]) > 3.0
+
+
+def input_for(size: str, ntype: str = "") -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"qut_{size}.csv"
+    post = ntype == "co_post" and own_post_input(size)
+    path = CACHE / (f"qut_{size}_post.csv" if post else f"qut_{size}.csv")
     if path.exists():
         return path
+    if post:  # ~5,000 messages a day with a daily rhythm (synth.co_post_days)
+        n = SIZES[size]
+        return write_qut(social_stream(n, seed=1, days=co_post_days(n), diurnal=True), path)
     if size in SIZES:
         return write_qut(social_stream(SIZES[size], seed=1), path)
     if size == "russian":  # CooRTweet's retweets as toolkit CSV: object = repost target
@@ -89,35 +98,47 @@ def toolkit_child(args: list[str]) -> None:
 
 
 def bench_size(size: str, types: list[str], opts: argparse.Namespace, work: Path) -> list[dict[str, object]]:
-    src = input_for(size)
     rows: list[dict[str, object]] = []
-    common = ["--input", str(src), "--window", str(opts.window), "--min-weight", str(opts.min_weight), "--similarity", str(opts.similarity)]
     tk = toolkit.available() and not opts.no_toolkit
-    db = work / f"{size}.db"
-    pre_s = pre_mb = 0.0
-    if tk:
-        pre_s, pre_mb, _ = measured([sys.executable, "-c", f"import contextlib,io,sys; sys.path.insert(0, {str(ROOT / 'src')!r}); from opwatch.links.coordination import toolkit\nwith contextlib.redirect_stdout(io.StringIO()): toolkit.preprocess({str(src)!r}, {str(db)!r})"])
-    tk_total = pre_s
+    preprocessed: dict[Path, tuple[Path, float, float]] = {}
+
+    def prepare(src: Path) -> tuple[Path, float, float]:
+        if src not in preprocessed:
+            db = work / f"{src.stem}.db"
+            pre_s = pre_mb = 0.0
+            if tk:
+                pre_s, pre_mb, _ = measured([sys.executable, "-c", f"import contextlib,io,sys; sys.path.insert(0, {str(ROOT / 'src')!r}); from opwatch.links.coordination import toolkit\nwith contextlib.redirect_stdout(io.StringIO()): toolkit.preprocess({str(src)!r}, {str(db)!r})"])
+            preprocessed[src] = (db, pre_s, pre_mb)
+        return preprocessed[src]
+
+    main_src = input_for(size)
+    tk_total = prepare(main_src)[1] if tk else 0.0
+    all_types = [t for t in types if not (t == "co_post" and own_post_input(size))]
     for ntype in types:
+        src = input_for(size, ntype)
+        db, pre_s, pre_mb = prepare(src) if tk else (work / "none.db", 0.0, 0.0)
+        common = ["--input", str(src), "--window", str(opts.window), "--min-weight", str(opts.min_weight), "--similarity", str(opts.similarity)]
         out = work / f"{size}_{ntype}.csv"
         ow_s, ow_mb, _ = measured([*OPWATCH, "networks", "compute", ntype, *common, "--out", str(out)])
         ours = our_edges(out)
-        row: dict[str, object] = {"size": size, "type": ntype, "opwatch_s": ow_s, "opwatch_mb": ow_mb, "opwatch_edges": len(ours)}
+        row: dict[str, object] = {"size": size + ("/post" if src != main_src else ""), "type": ntype, "opwatch_s": ow_s, "opwatch_mb": ow_mb, "opwatch_edges": len(ours)}
         if tk and ntype not in opts.skip_toolkit.get(size, ()):
             dump = work / f"{size}_{ntype}.json"
             wall, tk_mb, stdout = measured([sys.executable, __file__, "--_toolkit-child", str(db), ntype, str(opts.window), str(opts.min_weight), str(opts.similarity), str(dump)])
             compute_s = float(stdout.strip().splitlines()[-1])
             theirs = {(a, b): w for a, b, w in json.loads(dump.read_text())}
             cmp = toolkit.compare(ours, theirs)
-            tk_total += compute_s
+            if src == main_src:
+                tk_total += compute_s
             row.update({"toolkit_s": pre_s + compute_s, "toolkit_compute_s": compute_s, "toolkit_mb": max(tk_mb, pre_mb),
                         "toolkit_edges": len(theirs), "parity": _parity(ntype, cmp)})
         rows.append(row)
         print(json.dumps(row), flush=True)
     if opts.all_run:
         out_dir = work / f"{size}_all"
-        all_s, all_mb, _ = measured([*OPWATCH, "networks", "all", *common, "--types", ",".join(types), "--out-dir", str(out_dir)])
-        row = {"size": size, "type": "all (one read)", "opwatch_s": all_s, "opwatch_mb": all_mb}
+        common = ["--input", str(main_src), "--window", str(opts.window), "--min-weight", str(opts.min_weight), "--similarity", str(opts.similarity)]
+        all_s, all_mb, _ = measured([*OPWATCH, "networks", "all", *common, "--types", ",".join(all_types), "--out-dir", str(out_dir)])
+        row = {"size": size, "type": f"all {len(all_types)} (one read)", "opwatch_s": all_s, "opwatch_mb": all_mb}
         if tk and not opts.skip_toolkit.get(size):
             row["toolkit_s"] = tk_total
         rows.append(row)

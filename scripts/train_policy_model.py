@@ -241,7 +241,8 @@ def main() -> None:
     if cal:
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         meta["calibration"] = {
-            "split": "../shared/data/misuse/harmless_train.json (Alpaca; read for calibration only, never trained on)",
+            "split": "../shared/data/misuse/harmless_train.json, the half is_train_row rejects "
+                     "(Alpaca; read for calibration only, never trained on)",
             "rows": len(cal), "target_fpr": args.target_fpr, "fpr": round(cal_fpr, 5),
             "shift": round(model.prior_shift_, 4),
         }

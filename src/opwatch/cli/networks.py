@@ -45,11 +45,18 @@ def _common(f: Any) -> Any:
     return f
 
 
-def _open(input_path: str, input_format: str, threads: int | None) -> Any:
-    from opwatch.links.coordination import Networks
+def _open(input_path: str, input_format: str, threads: int | None, types: list[str] | None = None) -> Any:
+    from opwatch.links.coordination.api import Networks
 
+    if types is not None:
+        from opwatch.links.coordination.types import get
+
+        try:
+            types = [get(t).name for t in types]
+        except KeyError as exc:
+            raise click.ClickException(str(exc).strip("'\"")) from exc
     try:
-        net = Networks.open(input_path, input_format, threads=threads)
+        net = Networks.open(input_path, input_format, threads=threads, types=types)
     except Exception as exc:  # duckdb parse errors, missing columns
         raise click.ClickException(
             f"could not read {input_path} as {input_format}: {exc}\n"
@@ -120,7 +127,7 @@ def compute_cmd(network_type: str, input_path: str, input_format: str, window: s
     from opwatch.links.coordination.exports import write_edges
 
     w = _window(window)
-    net = _open(input_path, input_format, threads)
+    net = _open(input_path, input_format, threads, [network_type])
     edges = _compute_one(net, network_type, w, min_weight, similarity, min_doc_size, fdr, undirected)
     write_edges(edges, out, out_format, directed=not undirected)
     shown = f"{net.last_params.window:g}" if hasattr(net, "last_params") and not undirected else str(w)
@@ -142,7 +149,7 @@ def all_cmd(input_path: str, input_format: str, window: str, similarity: float, 
 
     w = _window(window)
     names = [t.strip() for t in type_list.split(",") if t.strip()]
-    net = _open(input_path, input_format, threads)
+    net = _open(input_path, input_format, threads, names)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     console = _console()
     from rich.progress import Progress

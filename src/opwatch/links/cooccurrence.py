@@ -20,6 +20,11 @@ Pairs whose p-value is above ``keep_pvalue`` are counted (the number of tested
 pairs goes to ``ctx.params["tested_pairs"]`` for the false-discovery rate) but
 not returned: no FDR at or below ``keep_pvalue`` could keep them.
 
+``implied_by`` maps a coarse kind to the fine kind that implies it (a /24 subnet
+by an address in it, a domain by a URL on it): a pair that shares the fine
+object is not credited again for the coarse one, so one shared address is one
+piece of evidence, not two.
+
 Objects held by more than ``max_object_accounts`` accounts are not expanded
 into pairs (blocking): their π is so large that they cannot make a pair
 significant, and a viral object would otherwise yield millions of pairs. They
@@ -53,6 +58,7 @@ def cooccurrence_links(
     max_object_accounts: int = 200,
     max_evidence: int = 5,
     keep_pvalue: float = 0.05,
+    implied_by: dict[str, str] | None = None,
 ) -> pa.Table:
     """Links between accounts that share objects of the ``incidences`` table/view."""
     eng = ctx.engine
@@ -87,6 +93,14 @@ def cooccurrence_links(
         JOIN _obj o ON o.kind = a.kind AND o.object = a.object
         WHERE o.n BETWEEN 2 AND {int(max_object_accounts)}
     """)
+    for coarse, fine in (implied_by or {}).items():
+        # a shared /24 says nothing more once the pair shares an address in it: count it once
+        eng.sql(f"""
+            DELETE FROM _shared WHERE kind = '{coarse}' AND EXISTS (
+                SELECT 1 FROM _shared f WHERE f.kind = '{fine}'
+                  AND f.source_a = _shared.source_a AND f.account_a = _shared.account_a
+                  AND f.source_b = _shared.source_b AND f.account_b = _shared.account_b)
+        """)
     eng.sql("""
         CREATE OR REPLACE TEMP TABLE _pairs AS
         WITH tot AS (SELECT source, account_id, sum(d) AS dd FROM _acct GROUP BY source, account_id),

@@ -2,7 +2,9 @@
 
 Indicators (addresses, subnets, devices, payment fingerprints, phones, e-mail
 domains, sign-up addresses, URLs, domains, hashtags) come from the
-``indicators`` view. Each shared indicator is weighed by how rare it is and
+``indicators`` view. A sign-up address is an address (one object, seen at
+sign-up or later), and a shared subnet or domain counts only when the pair
+shares no address or URL that already implies it. Each shared indicator is weighed by how rare it is and
 each pair is tested against the co-occurrence null model
 (:mod:`opwatch.links.cooccurrence`).
 """
@@ -20,6 +22,8 @@ DEFAULT_KINDS = (
     "ip", "subnet", "device", "payment", "phone", "email_domain", "signup_ip",
     "url", "domain", "hashtag",
 )
+#: coarse kinds credited only when the pair shares no finer object that implies them
+IMPLIED_BY = {"subnet": "ip", "domain": "url"}
 
 
 @register_layer
@@ -34,7 +38,11 @@ class SharedIndicator(LinkLayer):
         kinds = ", ".join("'" + k.replace("'", "''") + "'" for k in self.kinds)
         ctx.engine.sql(f"""
             CREATE OR REPLACE TEMP VIEW _shared_indicator_inc AS
-            SELECT source, account_id, kind, value AS object, event_id, timestamp
+            SELECT source, account_id,
+                   CASE WHEN kind = 'signup_ip' THEN 'ip' ELSE kind END AS kind,
+                   value AS object, event_id, timestamp
             FROM indicators WHERE kind IN ({kinds})
         """)
-        return cooccurrence_links(ctx, "_shared_indicator_inc", self.name, self.max_object_accounts)
+        return cooccurrence_links(
+            ctx, "_shared_indicator_inc", self.name, self.max_object_accounts, implied_by=IMPLIED_BY
+        )

@@ -50,7 +50,9 @@ def coordination(graph: AccountGraph, members: list[int], params: ScoreParams) -
 
 def policy(engine: Engine, params: ScoreParams) -> dict[str, dict[str, Any]]:
     """Per operation: share of its classified events in a harmful category, the part, and
-    the categories seen. Reads the ``policy`` detector's event signals."""
+    the categories seen. Reads the ``policy`` detector's event signals and the
+    ``policy_account`` profiles (share of accounts flagged in aggregate × their score);
+    the part is the larger of the two."""
     t = engine.sql("""
         SELECT o.operation_id, s.category, s.score,
                coalesce(TRY_CAST(s.evidence->>'flagged' AS BOOLEAN),
@@ -69,11 +71,30 @@ def policy(engine: Engine, params: ScoreParams) -> dict[str, dict[str, Any]]:
             d["harmful"] += 1
             d["categories"][cat] = d["categories"].get(cat, 0) + 1
             d["scores"].append(float(score or 0.0))
-    for d in out.values():
+    # harm that shows only in aggregate: accounts the per-account profile flags
+    acc = engine.sql("""
+        SELECT o.operation_id, count(*) AS n,
+               sum(CASE WHEN TRY_CAST(s.evidence->>'flagged' AS BOOLEAN) THEN s.score ELSE 0 END) AS flagged_score,
+               list(s.category) FILTER (WHERE TRY_CAST(s.evidence->>'flagged' AS BOOLEAN)) AS cats
+        FROM signals s JOIN op_members o USING (source, account_id)
+        WHERE s.detector = 'policy_account' AND s.subject = 'account'
+        GROUP BY o.operation_id
+    """)
+    sizes = {r["operation_id"]: r["n"] for r in engine.sql(
+        "SELECT operation_id, count(*) AS n FROM op_members GROUP BY operation_id").to_pylist()}
+    account_part: dict[str, float] = {}
+    for row in acc.to_pylist():
+        account_part[row["operation_id"]] = float(row["flagged_score"] or 0.0) / max(1, sizes.get(row["operation_id"], 1))
+        d = out.setdefault(row["operation_id"], {"events": 0, "harmful": 0, "categories": {}, "scores": []})
+        for cat in row["cats"] or []:
+            if cat and cat != "benign" and cat not in d["categories"]:
+                d["categories"][cat] = 0
+    for op_id, d in out.items():
         share = d["harmful"] / d["events"] if d["events"] else 0.0
         mean_score = float(np.mean(d["scores"])) if d["scores"] else 0.0
         d["share"] = share
-        d["score"] = min(1.0, share / params.policy_share_full) * mean_score
+        d["account_score"] = account_part.get(op_id, 0.0)
+        d["score"] = max(min(1.0, share / params.policy_share_full) * mean_score, d["account_score"])
         total = sum(d["categories"].values()) or 1
         d["categories"] = {k: round(v / total, 3) for k, v in sorted(d["categories"].items(), key=lambda kv: -kv[1])}
         del d["scores"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from opwatch.links.coordination import engine, significance
@@ -30,9 +31,13 @@ Window = float | str
 class Networks:
     """One input loaded into an in-memory DuckDB; every network type reads it from there."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, report: ReadReport) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, report: ReadReport, columns: frozenset[str] | None = None
+    ) -> None:
         self.con = con
         self.report = report
+        #: the optional message columns that were read (None: all)
+        self.columns = columns
 
     @classmethod
     def open(
@@ -41,8 +46,13 @@ class Networks:
         fmt: str = "qut",
         threads: int | None = None,
         memory_limit: str | None = None,
+        types: Iterable[str] | None = None,
     ) -> Networks:
-        """Read ``source`` (a file path, or an Arrow table of canonical events)."""
+        """Read ``source`` (a file path, or an Arrow table of canonical events).
+
+        ``types``: only these network types will be computed, so a qut file is read
+        without the columns none of them uses (evidence text included); default all.
+        """
         import duckdb
         import pyarrow as pa
 
@@ -53,11 +63,18 @@ class Networks:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
+        columns = None
+        if types is not None:
+            columns = frozenset().union(*(get(t).needs for t in types))
         if isinstance(source, pa.Table):
             report = load(con, None, "canonical", table=source)
         else:
-            report = load(con, source, fmt)
-        return cls(con, report)
+            report = load(con, source, fmt, columns=columns)
+        return cls(con, report, columns)
+
+    def _check_columns(self, network_type: str) -> None:
+        if self.columns is not None and not get(network_type).needs <= self.columns:
+            raise ValueError(f"{network_type} was not among the types this input was opened for")
 
     def params(self, network_type: str, window: Window = 60.0, **kw: Any) -> Params:
         """Resolve parameters; ``window='auto'`` estimates CooRnet's coordination interval."""
@@ -84,6 +101,7 @@ class Networks:
     ) -> pa.Table:
         """Directed edges of one network type, with expected matches and p-values."""
         ntype = get(network_type)
+        self._check_columns(network_type)
         params = self.params(
             network_type, window, min_weight=min_weight, similarity=similarity, min_doc_size=min_doc_size
         )
@@ -107,6 +125,8 @@ class Networks:
     ) -> pa.Table:
         """The message pairs behind the edge ``user_a → user_b``, with gaps in seconds."""
         ntype = get(network_type)
+        if self.columns is not None:
+            raise ValueError("evidence needs the message text: open the input without types=")
         params = self.params(network_type, window, similarity=similarity, min_doc_size=min_doc_size)
         return engine.pair_evidence(self.con, ntype, params, user_a, user_b, limit)
 
@@ -122,6 +142,7 @@ class Networks:
         from opwatch.links.coordination.coortweet import undirected_edges
 
         ntype = get(network_type)
+        self._check_columns(network_type)
         params = self.params(network_type, window, min_weight=min_weight, similarity=similarity)
         return undirected_edges(self.con, ntype, params, fdr)
 
@@ -137,7 +158,7 @@ def compute(
     fdr: float | None = None,
 ) -> pa.Table:
     """Read ``source`` and return one network's directed edges."""
-    net = Networks.open(source, fmt)
+    net = Networks.open(source, fmt, types=[network_type])
     return net.compute(network_type, window, min_weight, similarity, min_doc_size, fdr)
 
 

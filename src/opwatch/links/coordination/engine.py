@@ -137,23 +137,41 @@ def directed_edges(
     )
     s, a = con.execute(f"SELECT coalesce(sum(k), 0), count(*) FROM _k_{ntype.name}").fetchall()[0]
     (w,) = con.execute(f"SELECT coalesce(sum(c), 0) FROM _mu_{ntype.name}").fetchall()[0]
-    edges = con.sql(
+    # account codes follow user_id order (readers.load), so ordering by codes orders by user_1, user_2
+    agg = con.sql(
         f"""
-        SELECT n1.user_id AS user_1, n2.user_id AS user_2, e.weight, e.pairs,
-               k1.k AS k_1, k2.k AS k_2
-        FROM (SELECT ua, ub, count(*) AS weight, CAST(sum(c) AS BIGINT) AS pairs
-              FROM _mu_{ntype.name} WHERE ua <> ub GROUP BY ua, ub
-              HAVING count(*) >= {int(params.min_weight)}) e
-        JOIN _k_{ntype.name} k1 ON k1.u = e.ua
-        JOIN _k_{ntype.name} k2 ON k2.u = e.ub
-        JOIN users n1 ON n1.u = e.ua
-        JOIN users n2 ON n2.u = e.ub
-        ORDER BY user_1, user_2
+        SELECT ua, ub, count(*) AS weight, CAST(sum(c) AS BIGINT) AS pairs
+        FROM _mu_{ntype.name} WHERE ua <> ub GROUP BY ua, ub
+        HAVING count(*) >= {int(params.min_weight)} ORDER BY ua, ub
         """
     ).to_arrow_table()
+    edges = _with_names(con, agg, f"_k_{ntype.name}")
     con.execute(f"DROP TABLE _mu_{ntype.name}")
     w = float(w) + blocked_pairs(con, keys, params.window)
     return edges, {"S": float(s), "W": w, "A": float(a)}
+
+
+def _with_names(con: duckdb.DuckDBPyConnection, agg: pa.Table, k_table: str) -> pa.Table:
+    """``(ua, ub, weight, pairs)`` codes → ``(user_1, user_2, weight, pairs, k_1, k_2)`` by array lookups."""
+    import numpy as np
+    import pyarrow as pa
+
+    names = con.sql("SELECT user_id FROM users ORDER BY u").to_arrow_table().column(0).combine_chunks()
+    k = np.zeros(len(names), dtype=np.int64)
+    kt = con.sql(f"SELECT u, k FROM {k_table}").fetchnumpy()
+    k[kt["u"]] = kt["k"]
+    ua = agg.column("ua").to_numpy()
+    ub = agg.column("ub").to_numpy()
+    return pa.table(
+        {
+            "user_1": names.take(pa.array(ua)),
+            "user_2": names.take(pa.array(ub)),
+            "weight": agg.column("weight"),
+            "pairs": agg.column("pairs"),
+            "k_1": pa.array(k[ua]),
+            "k_2": pa.array(k[ub]),
+        }
+    )
 
 
 def sample_pairs(

@@ -57,28 +57,42 @@ def _lit(path: str | Path) -> str:
 
 
 def _final_sql(staged: str, dedupe: bool) -> str:
-    """Drop unreadable timestamps, keep the first row of a repeated message_id, code accounts."""
-    rows = f"SELECT * FROM {staged} WHERE ts IS NOT NULL"
+    """Drop unreadable timestamps, keep the first row of a repeated message_id, code accounts.
+
+    ``msg`` is the staged table's ``rowid``: the input row number from 0, as the
+    staged table keeps the input order.
+    """
+    rows = f"SELECT rowid AS msg, * FROM {staged} WHERE ts IS NOT NULL"
     if dedupe:
-        rows += " QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY rn) = 1"
+        rows += " QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY msg) = 1"
     return f"""
-        SELECT s.rn - 1 AS msg, s.* EXCLUDE (rn, u), users.u AS u, s.u AS user_id
+        SELECT s.msg, s.* EXCLUDE (msg, u), users.u AS u, s.u AS user_id
         FROM ({rows}) s JOIN users ON users.user_id = s.u
     """
 
 
-def _stage_qut(path: str) -> str:
+#: the message columns each part of the qut row feeds; others may be left unread
+OPTIONAL_COLUMNS = ("username", "repost_id", "reply_id", "message", "urls", "hashtags")
+
+
+def _stage_qut(path: str, columns: frozenset[str] | None = None) -> str:
+    """Typed read of the toolkit's CSV; columns not in ``columns`` are NULL and never parsed out."""
     cols = ", ".join(f"'{c}': 'VARCHAR'" for c in QUT_COLUMNS)
+
+    def want(name: str, sql: str, null_type: str = "VARCHAR") -> str:
+        if columns is None or name in columns:
+            return f"{sql} AS {name}"
+        return f"CAST(NULL AS {null_type}) AS {name}"
+
     return f"""
-        SELECT row_number() OVER () AS rn,
-               message_id,
+        SELECT message_id,
                user_id AS u,
-               username,
-               nullif(repost_id, '') AS repost_id,
-               nullif(reply_id, '') AS reply_id,
-               coalesce(message, '') AS message,
+               {want('username', 'username')},
+               {want('repost_id', "nullif(repost_id, '')")},
+               {want('reply_id', "nullif(reply_id, '')")},
+               {want('message', "coalesce(message, '')")},
                try_cast(timestamp AS DOUBLE) AS ts,
-               list_filter(string_split(coalesce(urls, ''), ' '), lambda x: x <> '') AS urls,
+               {want('urls', "list_filter(string_split(coalesce(urls, ''), ' '), lambda x: x <> '')", 'VARCHAR[]')},
                CAST(NULL AS VARCHAR[]) AS hashtags
         FROM read_csv({_lit(path)}, header = true, columns = {{{cols}}},
                       quote = '"', escape = '"', null_padding = true)
@@ -87,8 +101,7 @@ def _stage_qut(path: str) -> str:
 
 def _stage_coortweet(path: str) -> str:
     return f"""
-        SELECT row_number() OVER () AS rn,
-               CAST(content_id AS VARCHAR) AS message_id,
+        SELECT CAST(content_id AS VARCHAR) AS message_id,
                CAST(account_id AS VARCHAR) AS u,
                CAST(account_id AS VARCHAR) AS username,
                CAST(object_id AS VARCHAR) AS repost_id,
@@ -147,8 +160,7 @@ def canonical_stage_sql(relation: str, columns: dict[str, str]) -> str:
         else "CAST(NULL AS VARCHAR[])"
     )
     return f"""
-        SELECT row_number() OVER () AS rn,
-               CAST(event_id AS VARCHAR) AS message_id,
+        SELECT CAST(event_id AS VARCHAR) AS message_id,
                {user} AS u,
                CAST(account_id AS VARCHAR) AS username,
                {opt('repost_of')} AS repost_id,
@@ -166,8 +178,14 @@ def load(
     path: str | Path | None = None,
     fmt: str = "qut",
     table: pa.Table | None = None,
+    columns: frozenset[str] | None = None,
 ) -> ReadReport:
-    """Create the ``messages`` table on ``con`` from a file (or, for canonical, an Arrow table)."""
+    """Create the ``messages`` table on ``con`` from a file (or, for canonical, an Arrow table).
+
+    ``columns``: the optional columns (:data:`OPTIONAL_COLUMNS`) to keep; the others
+    are NULL (qut only — a network type that needs none of the text is read
+    without it). ``None`` keeps all.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
     if path is not None and not Path(path).exists():
@@ -175,7 +193,7 @@ def load(
     if fmt == "qut":
         if path is None:
             raise ValueError("the qut format is read from a file")
-        staged = _stage_qut(str(path))
+        staged = _stage_qut(str(path), columns)
     elif fmt == "coortweet":
         if path is None:
             raise ValueError("the coortweet format is read from a file")
@@ -189,15 +207,18 @@ def load(
         cols = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
         staged = canonical_stage_sql(relation, cols)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {staged}")
-    rows, bad = con.execute("SELECT count(*), count(*) - count(ts) FROM _staged").fetchall()[0]
+    # accounts coded in sorted order, so ordering by code orders by user_id
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE users AS SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS u, "
+        "CREATE OR REPLACE TEMP TABLE users AS SELECT CAST(row_number() OVER (ORDER BY user_id) - 1 AS INTEGER) AS u, "
         "user_id FROM (SELECT DISTINCT u AS user_id FROM _staged WHERE ts IS NOT NULL)"
     )
-    (dupes,) = con.execute(
-        "SELECT count(*) - count(DISTINCT message_id) FROM _staged WHERE ts IS NOT NULL"
+    # distinct hashes can only undercount distinct ids: equal counts prove there are no repeats
+    rows, bad, distinct_hash = con.execute(
+        "SELECT count(*), count(*) - count(ts), count(DISTINCT CASE WHEN ts IS NOT NULL THEN hash(message_id) END) "
+        "FROM _staged"
     ).fetchall()[0]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE messages AS {_final_sql('_staged', dupes > 0)}")
+    dedupe = distinct_hash < rows - bad
+    con.execute(f"CREATE OR REPLACE TEMP TABLE messages AS {_final_sql('_staged', dedupe)}")
     con.execute("DROP TABLE _staged")
     (kept,) = con.execute("SELECT count(*) FROM messages").fetchall()[0]
     return ReadReport(rows=rows, kept=kept, bad_timestamp=bad, duplicate_id=rows - bad - kept)

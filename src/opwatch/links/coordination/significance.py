@@ -39,15 +39,67 @@ def expected_pairs(k_1: np.ndarray, k_2: np.ndarray, totals: dict[str, float]) -
     return np.asarray(k_1, dtype=np.float64) * np.asarray(k_2, dtype=np.float64) * rate
 
 
-def poisson_pvalues(weight: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """P(Poisson(λ) ≥ weight), element-wise; 1.0 for weight ≤ 0."""
-    import numpy as np
-    from scipy.special import pdtrc
+def _lgamma(x: np.ndarray) -> np.ndarray:
+    """log Γ(x) for positive whole numbers, from a table when they are small (weights are)."""
+    import math
 
-    weight = np.asarray(weight, dtype=np.float64)
+    import numpy as np
+
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.float64)
+    top = int(x.max())
+    if top <= 1_000_000:
+        table = np.array([0.0] + [math.lgamma(v) for v in range(1, top + 1)], dtype=np.float64)
+        return table[x.astype(np.int64)]
+    values, inverse = np.unique(x, return_inverse=True)
+    return np.array([math.lgamma(float(v)) for v in values], dtype=np.float64)[inverse].reshape(x.shape)
+
+
+def poisson_pvalues(weight: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """P(Poisson(λ) ≥ weight), element-wise; 1.0 for weight ≤ 0.
+
+    Plain numpy (no scipy import on the command's path). For λ < weight, the
+    upper tail's own series ``pmf(w) · Σ λⁿ / ((w+1)…(w+n))`` (no cancellation
+    for tiny p); otherwise ``1 − Σ_{j<w} pmf(j)`` summed downwards from ``j = w − 1``.
+    """
+    import numpy as np
+
+    weight = np.floor(np.asarray(weight, dtype=np.float64))
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 1e-300)
-    p = pdtrc(weight - 1.0, lam)
-    return np.where(weight <= 0, 1.0, np.clip(p, 0.0, 1.0))
+    out = np.ones(weight.shape, dtype=np.float64)
+    one = weight == 1  # most edges: P(X ≥ 1) = 1 − e^(−λ)
+    out[one] = -np.expm1(-lam[one])
+    pos = weight > 1
+    w, la = weight[pos], lam[pos]
+    res = np.empty(w.shape, dtype=np.float64)
+    upper = la < w
+    if upper.any():  # series for the upper tail, starting at pmf(w)
+        wu, lu = w[upper], la[upper]
+        term = np.exp(wu * np.log(lu) - lu - _lgamma(wu + 1.0))
+        total = term.copy()
+        active = np.arange(len(wu))
+        n = 1
+        while len(active):
+            term[active] *= lu[active] / (wu[active] + n)
+            total[active] += term[active]
+            active = active[term[active] > 1e-17 * total[active]]
+            n += 1
+        res[upper] = total
+    lower = ~upper
+    if lower.any():  # 1 − lower tail, pmf(w − 1) down to pmf(0): each term no bigger than the last
+        wl, ll = w[lower], la[lower]
+        j = wl - 1.0
+        term = np.exp(j * np.log(ll) - ll - _lgamma(j + 1.0))
+        total = term.copy()
+        active = np.flatnonzero(j > 0)
+        while len(active):
+            term[active] *= j[active] / ll[active]
+            j[active] -= 1.0
+            total[active] += term[active]
+            active = active[(j[active] > 0) & (term[active] > 1e-17 * total[active])]
+        res[lower] = 1.0 - total
+    out[pos] = res
+    return np.clip(out, 0.0, 1.0)
 
 
 def bh_keep(pvalues: np.ndarray, m: float, q: float) -> np.ndarray:

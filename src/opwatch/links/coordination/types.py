@@ -50,6 +50,9 @@ class NetworkType:
     #: keys(con, params) -> SQL of (msg, u, ts, key); may register helper tables on con
     keys: Callable[[duckdb.DuckDBPyConnection, Params], str]
     verify: Verifier | None = None
+    #: the optional ``messages`` columns the keys read (readers.OPTIONAL_COLUMNS); a
+    #: single-type read leaves the rest unparsed
+    needs: frozenset[str] = frozenset(("username", "repost_id", "reply_id", "message", "urls", "hashtags"))
 
 
 NETWORK_TYPES: dict[str, NetworkType] = {}

@@ -23,4 +23,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     return non_repost_list_keys(f"list_transform(urls, lambda x: {HOST_SQL})")
 
 
-TYPE = define(NetworkType("co_domain", None, "links to the same web domain", _keys))
+TYPE = define(NetworkType("co_domain", None, "links to the same web domain", _keys, needs=frozenset(("repost_id", "urls"))))

@@ -20,4 +20,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     return non_repost_list_keys(f"coalesce(hashtags, {from_text})")
 
 
-TYPE = define(NetworkType("co_hashtag", None, "the same hashtag", _keys))
+TYPE = define(NetworkType("co_hashtag", None, "the same hashtag", _keys, needs=frozenset(("repost_id", "message", "hashtags"))))

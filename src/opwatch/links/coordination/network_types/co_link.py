@@ -18,4 +18,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     return non_repost_list_keys("urls")
 
 
-TYPE = define(NetworkType("co_link", "co_link", "the same URL", _keys))
+TYPE = define(NetworkType("co_link", "co_link", "the same URL", _keys, needs=frozenset(("repost_id", "urls"))))

@@ -34,4 +34,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     """
 
 
-TYPE = define(NetworkType("co_message", "co_tweet", "identical normalised text", _keys))
+TYPE = define(NetworkType("co_message", "co_tweet", "identical normalised text", _keys, needs=frozenset(("repost_id", "message"))))

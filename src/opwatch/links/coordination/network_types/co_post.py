@@ -19,4 +19,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     return "SELECT msg, u, ts, '' AS key FROM messages"
 
 
-TYPE = define(NetworkType("co_post", "co_post", "any two messages within the window", _keys))
+TYPE = define(NetworkType("co_post", "co_post", "any two messages within the window", _keys, needs=frozenset(())))

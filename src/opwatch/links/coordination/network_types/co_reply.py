@@ -17,4 +17,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     )
 
 
-TYPE = define(NetworkType("co_reply", "co_reply", "replies to the same message", _keys))
+TYPE = define(NetworkType("co_reply", "co_reply", "replies to the same message", _keys, needs=frozenset(("repost_id", "reply_id"))))

@@ -14,4 +14,4 @@ def _keys(con: duckdb.DuckDBPyConnection, params: Params) -> str:
     return "SELECT msg, u, ts, repost_id AS key FROM messages WHERE repost_id IS NOT NULL"
 
 
-TYPE = define(NetworkType("co_repost", "co_retweet", "reposts of the same message", _keys))
+TYPE = define(NetworkType("co_repost", "co_retweet", "reposts of the same message", _keys, needs=frozenset(("repost_id",))))

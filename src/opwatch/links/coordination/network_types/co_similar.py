@@ -146,5 +146,6 @@ TYPE = define(
         "word-set Jaccard similarity at least the threshold",
         _keys,
         verify=_verify,
+        needs=frozenset(("repost_id", "message")),
     )
 )
