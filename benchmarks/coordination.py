@@ -152,17 +152,21 @@ def _parity(ntype: str, cmp: dict[str, float]) -> str:
     return "identical" if cmp["identical"] else f"DIFFERENT (recall {cmp['recall']:.4f}, precision {cmp['precision']:.4f})"
 
 
+def _num(value: object) -> float:
+    return float(str(value))
+
+
 def table(rows: list[dict[str, object]]) -> str:
     head = "| input | type | toolkit s (preprocess + compute) | opwatch s (whole command) | speed-up | toolkit MB | opwatch MB | edges toolkit / opwatch | parity |\n|---|---|---|---|---|---|---|---|---|\n"
     lines = []
     for r in rows:
         tk = r.get("toolkit_s")
-        ow = float(r["opwatch_s"])  # type: ignore[arg-type]
-        speed = f"{float(tk) / ow:.1f}×" if tk else "—"  # type: ignore[arg-type]
+        ow = _num(r["opwatch_s"])
+        speed = f"{_num(tk) / ow:.1f}×" if tk else "—"
         tk_mb = r.get("toolkit_mb")
         lines.append(
-            f"| {r['size']} | {r['type']} | {f'{float(tk):.1f}' if tk else 'not run'} | {ow:.2f} | {speed} | "
-            f"{f'{float(tk_mb):.0f}' if tk_mb else '—'} | {float(r['opwatch_mb']):.0f} | "  # type: ignore[arg-type]
+            f"| {r['size']} | {r['type']} | {f'{_num(tk):.1f}' if tk else 'not run'} | {ow:.2f} | {speed} | "
+            f"{f'{_num(tk_mb):.0f}' if tk_mb else '—'} | {_num(r['opwatch_mb']):.0f} | "
             f"{r.get('toolkit_edges', '—')} / {r.get('opwatch_edges', '—')} | {r.get('parity', '—')} |"
         )
     return head + "\n".join(lines) + "\n"
@@ -188,12 +192,12 @@ def main() -> None:
     ap.add_argument("--command", default="", help="with --render: the commands that produced the rows")
     opts = ap.parse_args()
     if opts.render:
-        rows = [json.loads(line) for line in Path(opts.render).read_text().splitlines() if line.strip()]
-        print(table(rows))
+        stored = [json.loads(line) for line in Path(opts.render).read_text().splitlines() if line.strip()]
+        print(table(stored))
         if opts.write:
             from benchmarks._report import write_section
 
-            write_section("coordination", opts.command or f"rendered from {opts.render}", table(rows) + "\n" + opts.note)
+            write_section("coordination", opts.command or f"rendered from {opts.render}", table(stored) + "\n" + opts.note)
         return
     opts.skip_toolkit = {k: tuple(v.split("+")) for k, v in (s.split(":") for s in opts.skip_toolkit.split(",") if s)}
     types = [t for t in opts.types.split(",") if t]

@@ -8,8 +8,9 @@ from __future__ import annotations
 import click
 
 
-def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
-    ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+def _walk(cmd: click.Command, path: list[str], out: list[str], parent: click.Context | None = None) -> None:
+    settings = {**cmd.context_settings, "terminal_width": 100, "max_content_width": 100}
+    ctx = click.Context(cmd, info_name=path[-1], parent=parent, **settings)
     level = "#" * min(len(path) + 1, 4)
     out.append(f"{level} `{' '.join(path)}`\n")
     out.append("```text\n" + cmd.get_help(ctx).rstrip() + "\n```\n")
@@ -17,7 +18,7 @@ def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                _walk(sub, [*path, name], out)
+                _walk(sub, [*path, name], out, ctx)
 
 
 def reference() -> str:

@@ -12,9 +12,9 @@ QUT toolkit's weight); ``undirected`` gives CooRTweet's columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from opwatch.links.coordination import engine, significance

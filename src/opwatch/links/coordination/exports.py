@@ -96,29 +96,38 @@ def _write_gexf(table: pa.Table, fh: TextIO, directed: bool) -> None:
     fh.write("    </edges>\n  </graph>\n</gexf>\n")
 
 
-def _write_csv(table: pa.Table, path: Path, parts: int | None = None) -> None:
-    """CSV (pyarrow's writer), formatted in slices on several threads and written in order."""
+def _write_csv(table: pa.Table, path: Path, threads: int | None = None, slice_rows: int = 250_000) -> None:
+    """CSV (pyarrow's writer): slices formatted on several threads, written in order.
+
+    At most ``threads`` slices are in memory at once, so memory stays bounded
+    however many edges there are.
+    """
     import io
     import os
-    from concurrent.futures import ThreadPoolExecutor
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     import pyarrow.csv as pacsv
 
-    parts = parts or min(os.cpu_count() or 1, 8)
-    if parts <= 1 or table.num_rows < 200_000:
+    threads = threads or min(os.cpu_count() or 1, 8)
+    if threads <= 1 or table.num_rows <= slice_rows:
         pacsv.write_csv(table, str(path))
         return
-    step = -(-table.num_rows // parts)
 
-    def render(i: int) -> bytes:
+    def render(start: int) -> bytes:
         buf = io.BytesIO()
-        opts = pacsv.WriteOptions(include_header=i == 0)
-        pacsv.write_csv(table.slice(i * step, step), buf, write_options=opts)
+        opts = pacsv.WriteOptions(include_header=start == 0)
+        pacsv.write_csv(table.slice(start, slice_rows), buf, write_options=opts)
         return buf.getvalue()
 
-    with ThreadPoolExecutor(parts) as pool, path.open("wb") as fh:
-        for chunk in pool.map(render, range(parts)):
-            fh.write(chunk)
+    pending: deque[Future[bytes]] = deque()
+    with ThreadPoolExecutor(threads) as pool, path.open("wb") as fh:
+        for start in range(0, table.num_rows, slice_rows):
+            if len(pending) >= threads:
+                fh.write(pending.popleft().result())
+            pending.append(pool.submit(render, start))
+        while pending:
+            fh.write(pending.popleft().result())
 
 
 def write_edges(table: pa.Table, path: str | Path, fmt: str | None = None, directed: bool = True) -> Path:

@@ -1,0 +1,98 @@
+"""The fast paths give the same answers as the general ones: lean reads, chunked MinHash,
+numpy Poisson tails, sliced CSV writing, the realistic co_post generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+from opwatch.links.coordination import Networks
+from opwatch.links.coordination.exports import _write_csv
+from opwatch.links.coordination.network_types import co_similar
+from opwatch.links.coordination.significance import poisson_pvalues
+from opwatch.links.coordination.synth import co_post_days, social_stream, write_qut
+
+
+def _edges(t: pa.Table) -> list[tuple[str, str, int, int, int, int]]:
+    cols = ["user_1", "user_2", "weight", "pairs", "k_1", "k_2"]
+    return list(zip(*(t.column(c).to_pylist() for c in cols), strict=True))
+
+
+@pytest.mark.parametrize("ntype", ["co_repost", "co_reply", "co_message", "co_link", "co_post", "co_similar"])
+def test_lean_read_matches_full_read(stream_csv: Path, ntype: str) -> None:
+    full = Networks.open(stream_csv)
+    lean = Networks.open(stream_csv, types=[ntype])
+    assert _edges(lean.compute(ntype, window=120)) == _edges(full.compute(ntype, window=120))
+
+
+def test_lean_read_refuses_other_types(stream_csv: Path) -> None:
+    lean = Networks.open(stream_csv, types=["co_repost"])
+    with pytest.raises(ValueError, match="not among the types"):
+        lean.compute("co_message")
+    with pytest.raises(ValueError, match="evidence needs"):
+        lean.evidence("co_repost", "u1", "u2")
+
+
+def test_edges_sorted_by_user_ids(stream_csv: Path) -> None:
+    e = Networks.open(stream_csv).compute("co_post", window=60)
+    pairs = list(zip(e.column("user_1").to_pylist(), e.column("user_2").to_pylist(), strict=True))
+    assert pairs == sorted(pairs)
+
+
+def test_chunked_minhash_matches_one_chunk(stream_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _edges(Networks.open(stream_csv).compute("co_similar", window=300))
+    monkeypatch.setattr(co_similar, "CHUNK_ROWS", 97)
+    chunked = _edges(Networks.open(stream_csv).compute("co_similar", window=300))
+    assert chunked == whole and len(whole) > 0
+
+
+def test_similar_tokens_fast_path_equals_regex(tmp_path: Path) -> None:
+    texts = ["hello world  again", "Hello World again", "@x hello world again", "hello\tworld again",
+             "héllo world", "don't stop 12.5", "a b c d", ""]
+    rows = {
+        "message_id": [str(i) for i in range(len(texts))], "user_id": [f"u{i}" for i in range(len(texts))],
+        "username": ["n"] * len(texts), "repost_id": [""] * len(texts), "reply_id": [""] * len(texts),
+        "message": texts, "timestamp": ["0"] * len(texts), "urls": [""] * len(texts),
+    }
+    net = Networks.open(write_qut(rows, tmp_path / "t.csv"))
+    got = net.con.sql(
+        f"SELECT message, {co_similar.TOKENS} AS fast, "
+        f"regexp_extract_all({co_similar.STRIP_MENTIONS}, '{co_similar.TOKEN_RE}') AS slow FROM messages"
+    ).fetchall()
+    for message, fast, slow in got:
+        assert fast == slow, message
+
+
+def test_poisson_tail_matches_scipy() -> None:
+    from scipy.special import pdtrc
+
+    rng = np.random.default_rng(0)
+    w = np.concatenate([rng.integers(0, 40, 5000), rng.integers(1, 3000, 300), [1, 2, 5, 1000]])
+    lam = np.concatenate([10 ** rng.uniform(-12, 2, 5000), 10 ** rng.uniform(-3, 3.6, 300), [0.0, 1e-8, 0.1, 999.0]])
+    ours = poisson_pvalues(w, lam)
+    ref = np.where(w <= 0, 1.0, pdtrc(w - 1.0, np.maximum(lam, 1e-300)))
+    big = ref > 1e-290
+    assert np.allclose(ours[big], ref[big], rtol=1e-9, atol=0)
+    assert np.all(np.abs(ours - ref) < 1e-290 + 1e-9 * ref)
+
+
+def test_sliced_csv_equals_one_write(tmp_path: Path) -> None:
+    n = 2345
+    t = pa.table({"user_1": [f"u{i}" for i in range(n)], "user_2": [f"v{i}" for i in range(n)],
+                  "weight": list(range(n)), "pvalue": np.linspace(0, 1, n)})
+    pacsv.write_csv(t, str(tmp_path / "a.csv"))
+    _write_csv(t, tmp_path / "b.csv", threads=3, slice_rows=100)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_diurnal_stream_is_deterministic_and_leaves_default_alone() -> None:
+    assert social_stream(500, seed=2) == social_stream(500, seed=2, diurnal=False)
+    a = social_stream(500, seed=2, days=co_post_days(500), diurnal=True)
+    assert a == social_stream(500, seed=2, days=co_post_days(500), diurnal=True)
+    assert co_post_days(1_000_000) == 200.0
+    hours = (np.array(a["timestamp"], dtype=float) % 86400) // 3600
+    assert np.bincount(hours.astype(int), minlength=24)[3:9].sum() > np.bincount(hours.astype(int), minlength=24)[15:21].sum()
