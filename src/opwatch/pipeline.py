@@ -35,6 +35,10 @@ DEFAULT_LAYERS: tuple[str, ...] = (
     "prompt_template",
     "code_lineage",
     "generated_then_posted",
+    "co_repost",
+    "co_reply",
+    "co_link",
+    "co_hashtag",
 )
 
 

@@ -42,10 +42,16 @@ def prepare_keys(con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Par
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT msg, u, ts, key, CAST(floor(ts / {width!r}) AS BIGINT) AS bk
+        SELECT msg, u, ts, key, CAST(floor(ts / {width!r}) AS BIGINT) AS bk,
+               CASE WHEN key IS NOT NULL THEN hash(key) END AS jk
         FROM ({ntype.keys(con, params)}) WHERE ts IS NOT NULL
         """
     )
+    # the join compares 64-bit hashes of the keys (``jk``), not the keys (long texts, URLs).
+    # That is exact only while no two distinct keys share a hash: checked, else jk = key
+    n_keys, n_hashes = con.execute(f"SELECT count(DISTINCT key), count(DISTINCT jk) FROM {table}").fetchall()[0]
+    if n_keys != n_hashes:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * EXCLUDE (jk), key AS jk FROM {table}")
     if params.max_key_accounts > 0 and ntype.verify is None:
         con.execute(
             f"""
@@ -78,15 +84,18 @@ def blocked_pairs(con: duckdb.DuckDBPyConnection, keys_table: str, window: float
 
 
 def pair_sql(keys_table: str, window: float, where: str = "") -> str:
-    """SQL of all ordered matching message pairs ``(ma, ua, ta, key, mb, ub, tb)``, ma ≠ mb."""
+    """SQL of all ordered matching message pairs ``(ma, ua, ta, key, mb, ub, tb)``, ma ≠ mb.
+
+    Joins on ``jk`` (see :func:`prepare_keys`), so the table needs that column.
+    """
     w = repr(float(window)) if not math.isinf(window) else "'infinity'::DOUBLE"
     extra = f"AND {where}" if where else ""
     return f"""
         SELECT a.msg AS ma, a.u AS ua, a.ts AS ta, a.key AS key, b.msg AS mb, b.u AS ub, b.ts AS tb
         FROM {keys_table} a
-        JOIN (SELECT msg, u, ts, key, bk + o AS bk
+        JOIN (SELECT msg, u, ts, key, jk, bk + o AS bk
               FROM {keys_table}, (VALUES (-1), (0), (1)) t(o)) b
-          ON a.key = b.key AND a.bk = b.bk
+          ON a.jk = b.jk AND a.bk = b.bk
         WHERE a.msg <> b.msg AND b.ts BETWEEN a.ts - {w} AND a.ts + {w} {extra}
     """
 
