@@ -7,6 +7,9 @@ start-up, read, compute, write), wall time, peak memory (max RSS of the main
 process, /usr/bin/time), edge counts and parity. Also one ``opwatch networks all``
 run against the toolkit's preprocess plus all its computes, and the CooRTweet
 sets in ../shared/data/coordination when present (``--sizes russian``).
+co_post is measured on its own input where three days would be unrealistically
+dense (``synth.co_post_days``: ~5,000 messages a day, daily rhythm; rows ``…/post``),
+and left out of the ``all`` run there.
 
     python benchmarks/coordination.py --sizes 10k,100k --types co_repost,co_reply --write
 """

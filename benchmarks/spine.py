@@ -2,7 +2,8 @@
 
     python benchmarks/spine.py                      # seeds 0-3 at the default size, and seed 0 at 10×
     python benchmarks/spine.py --seeds 0 --no-large # quick
-    python benchmarks/spine.py --evasion high --compare-layers shared_indicator,near_duplicate_text
+    python benchmarks/spine.py --evasion high --no-large --compare-layers shared_indicator,near_duplicate_text \
+        --compare-detectors policy,policy_account      # what the behaviour signals (#5) add
 
 Prints one line per world and writes the "spine" section of docs/benchmarks.md
 (or "spine-<evasion>" for other evasion levels). ``--compare-layers`` also runs
@@ -28,7 +29,8 @@ from opwatch.simulate.config import WorldConfig  # noqa: E402
 from opwatch.workspace import Workspace  # noqa: E402
 
 
-def one(seed: int, accounts: int, evasion: str, layers: list[str] | None, root: Path) -> list[dict]:
+def one(seed: int, accounts: int, evasion: str, layers: list[str] | None, root: Path,
+        detectors: list[str] | None = None) -> list[dict]:
     world = root / f"world-{seed}-{accounts}-{evasion}"
     cfg = WorldConfig(evasion_level=evasion) if evasion != "low" else None
     t0 = time.perf_counter()
@@ -39,10 +41,11 @@ def one(seed: int, accounts: int, evasion: str, layers: list[str] | None, root: 
     ws.ingest([world / "events.jsonl"], [world / "accounts.jsonl"])
     t_ing = time.perf_counter() - t0
     rows = []
-    for label, lay in (("all layers", None), ("only " + ",".join(layers or []), layers)):
+    compare = "only " + ",".join(layers or []) + (f"; detectors {','.join(detectors)}" if detectors else "")
+    for label, lay in (("all layers", None), (compare, layers)):
         if label != "all layers" and not layers:
             continue
-        params = DetectParams() if lay is None else DetectParams(layers=list(lay))
+        params = DetectParams() if lay is None else DetectParams(layers=list(lay), detectors=detectors)
         t0 = time.perf_counter()
         run = ws.detect(params)
         t_det = time.perf_counter() - t0
@@ -68,17 +71,20 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=3000)
     ap.add_argument("--no-large", action="store_true", help="skip the 10x world")
     ap.add_argument("--evasion", default="low", choices=["none", "low", "high"])
+    ap.add_argument("--compare-detectors", default=None,
+                    help="comma-separated detectors for the comparison run (default: all)")
     ap.add_argument("--compare-layers", default=None,
                     help=f"comma-separated layers to compare against all layers (e.g. {','.join(DEFAULT_LAYERS)})")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     layers = args.compare_layers.split(",") if args.compare_layers else None
+    dets = args.compare_detectors.split(",") if args.compare_detectors else None
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
-            rows += one(seed, args.accounts, args.evasion, layers, Path(tmp))
+            rows += one(seed, args.accounts, args.evasion, layers, Path(tmp), dets)
         if not args.no_large:
-            rows += one(seeds[0], args.accounts * 10, args.evasion, layers, Path(tmp))
+            rows += one(seeds[0], args.accounts * 10, args.evasion, layers, Path(tmp), dets)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [
         "| seed | accounts | events | layers | F1 | precision | recall | benign FPR | ops flagged | max split | look-alikes flagged | simulate s | ingest s | detect s |",

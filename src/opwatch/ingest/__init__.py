@@ -30,6 +30,9 @@ __all__ = ["IngestError", "IngestSummary", "MappingError", "ingest"]
 
 Progress = Callable[[str, int], Callable[[int], None]]
 
+#: memory DuckDB may use while removing duplicates; beyond it, it spills to disk
+DEDUP_MEMORY = "256MB"
+
 
 class IngestError(RuntimeError):
     """The ingest cannot start (missing file, unknown format, bad mapping)."""
@@ -109,6 +112,10 @@ def _dedup(store: ColumnStore, staged: _Staged) -> tuple[Path | None, int]:
     parts = ", ".join(f"'{p}'" for p in staged.parts)
     existing = store.files(staged.table)
     con = duckdb.connect()
+    # bounded memory whatever the batch size: DuckDB spills to the staging folder beyond this
+    con.execute(f"SET memory_limit = '{DEDUP_MEMORY}'")
+    con.execute(f"SET temp_directory = '{staged.staging / 'spill'}'")
+    con.execute("SET preserve_insertion_order = false")
     try:
         exists_clause = ""
         if existing:
