@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import EPOCH_MONDAY, event_rows, evidence, human_times, make_ctx
+from behaviour_support import EPOCH_MONDAY, event_rows, evidence, human_times, make_ctx
 
 from opwatch.models import SIGNAL_SCHEMA
 from opwatch.signals.activity import ActivityDetector

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import EPOCH_MONDAY, event_rows, evidence, make_ctx
+from behaviour_support import EPOCH_MONDAY, event_rows, evidence, make_ctx
 
 from opwatch.models import SIGNAL_SCHEMA
 from opwatch.signals.language import LanguageDetector, clean_for_language, detect_languages

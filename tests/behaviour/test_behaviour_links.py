@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from conftest import EPOCH_MONDAY, event_rows, make_ctx
+from behaviour_support import EPOCH_MONDAY, event_rows, make_ctx
 
 from opwatch.links.code_lineage import CodeLineageLayer
 from opwatch.links.generated_then_posted import GeneratedThenPostedLayer, response_units

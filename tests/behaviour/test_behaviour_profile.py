@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
-from conftest import EPOCH_MONDAY, event_rows, human_times, make_ctx
+from behaviour_support import EPOCH_MONDAY, event_rows, human_times, make_ctx
 
 from opwatch.models import EVENT_SCHEMA
 from opwatch.operations.behaviour import behaviour_profile, behaviour_profiles

@@ -45,6 +45,17 @@ def main(ctx: click.Context, workspace: str) -> None:
     ctx.obj = {"workspace": workspace}
 
 
+HELP_OPTIONS = ["-h", "--help"]
+
+
+def _help_everywhere(cmd: click.Command) -> None:
+    """Give every command -h as well as --help, even when invoked on its own (as tests do)."""
+    cmd.context_settings.setdefault("help_option_names", HELP_OPTIONS)
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _help_everywhere(sub)
+
+
 for _name in COMMANDS:
     try:
         _mod = importlib.import_module(f"opwatch.cli.{_name}")
@@ -52,4 +63,5 @@ for _name in COMMANDS:
         if exc.name != f"opwatch.cli.{_name}":
             raise
         continue
+    _help_everywhere(_mod.command)
     main.add_command(_mod.command, name=_name)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pytest
 
 from opwatch.engines import DuckDBEngine
 from opwatch.models import ACCOUNT_SCHEMA, EVENT_SCHEMA, INDICATOR_SCHEMA
@@ -66,11 +64,6 @@ def make_ctx(events: list[dict[str, Any]], accounts: list[dict[str, Any]] | None
     engine.register("accounts", ac)
     engine.register("indicators", INDICATOR_SCHEMA.empty_table())
     return DetectContext(engine=engine)
-
-
-@pytest.fixture
-def ctx_of() -> Callable[..., DetectContext]:
-    return make_ctx
 
 
 def evidence(table: pa.Table) -> list[dict[str, Any]]:
