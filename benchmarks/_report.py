@@ -17,7 +17,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = (
     "# Benchmarks\n\n"
     "Every section below is written by the script it names; re-run the command to refresh it.\n"
-    "Numbers are from the machine named in each section, measured alone unless stated.\n"
+    "Numbers are from the machine named in each section.\n"
 )
 
 
