@@ -64,7 +64,9 @@ def test_toolkit_names_are_accepted(stream_csv: Path) -> None:
 @pytest.mark.parametrize(
     "text",
     ["Hello  World", " lead", "trail ", "a\tb", "x\u00a0y", "Hi @bob there", "plain text",
-     "e@mail.com ok", "A\u2003B", "@only", "multi\n\nline", "MiXeD @a @b  end"],
+     "e@mail.com ok", "A\u2003B", "@only", "multi\n\nline", "MiXeD @a @b  end",
+     "a \u00a0b", "a\u3000 \tb", " \u2028x\u2029 ", "a\x1cb\x85c", "one two  three   four",
+     "@a\u00a0b c", "tab\t@x\u2003y  z", "\u200bzero width", "x \u202f y\u205f"],
 )
 def test_text_normalisation_equals_the_toolkit(text: str) -> None:
     import duckdb

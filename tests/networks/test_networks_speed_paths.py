@@ -96,3 +96,27 @@ def test_diurnal_stream_is_deterministic_and_leaves_default_alone() -> None:
     assert co_post_days(1_000_000) == 200.0
     hours = (np.array(a["timestamp"], dtype=float) % 86400) // 3600
     assert np.bincount(hours.astype(int), minlength=24)[3:9].sum() > np.bincount(hours.astype(int), minlength=24)[15:21].sum()
+
+
+def test_hash_collision_check_finds_shared_hashes() -> None:
+    import duckdb
+
+    from opwatch.links.coordination.engine import hash_collisions
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE k AS SELECT * FROM (VALUES ('a', 1), ('a', 1), ('b', 2), ('c', 3)) t(key, jk)")
+    assert hash_collisions(con, "k") == 0
+    con.execute("INSERT INTO k VALUES ('d', 3), (NULL, NULL), (NULL, NULL)")
+    assert hash_collisions(con, "k") == 1
+
+
+@pytest.mark.parametrize("ntype", ["co_repost", "co_message", "co_link"])
+def test_join_on_keys_after_collision_matches_hashes(
+    stream_csv: Path, ntype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opwatch.links.coordination import engine
+
+    net = Networks.open(stream_csv, types=[ntype])
+    hashed = _edges(net.compute(ntype, window=120))
+    monkeypatch.setattr(engine, "hash_collisions", lambda con, table: 1)
+    assert _edges(net.compute(ntype, window=120)) == hashed

@@ -48,9 +48,8 @@ def prepare_keys(con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Par
         """
     )
     # the join compares 64-bit hashes of the keys (``jk``), not the keys (long texts, URLs).
-    # That is exact only while no two distinct keys share a hash: checked, else jk = key
-    n_keys, n_hashes = con.execute(f"SELECT count(DISTINCT key), count(DISTINCT jk) FROM {table}").fetchall()[0]
-    if n_keys != n_hashes:
+    # That is exact only while no two distinct keys share a hash: checked, else jk = key.
+    if hash_collisions(con, table):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * EXCLUDE (jk), key AS jk FROM {table}")
     if params.max_key_accounts > 0 and ntype.verify is None:
         con.execute(
@@ -63,6 +62,23 @@ def prepare_keys(con: duckdb.DuckDBPyConnection, ntype: NetworkType, params: Par
         )
         con.execute(f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table}_blocked)")
     return table
+
+
+def hash_collisions(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Number of ``jk`` hashes in ``table`` shared by two or more distinct keys.
+
+    Only a hash held by two or more rows can hide a collision, so only those rows'
+    keys are compared (cheaper than counting distinct keys when most are unique).
+    """
+    (n,) = con.execute(
+        f"""
+        SELECT count(*) FROM (
+            SELECT jk FROM {table}
+            WHERE jk IN (SELECT jk FROM {table} GROUP BY jk HAVING count(*) > 1)
+            GROUP BY jk HAVING min(key) <> max(key))
+        """
+    ).fetchall()[0]
+    return int(n)
 
 
 def blocked_pairs(con: duckdb.DuckDBPyConnection, keys_table: str, window: float) -> float:
