@@ -136,12 +136,6 @@ def exact_jaccard(sets: Sequence[np.ndarray], pairs: np.ndarray) -> np.ndarray:
     return out
 
 
-def jaccard(x: np.ndarray, y: np.ndarray) -> float:
-    inter = np.intersect1d(x, y, assume_unique=True).size
-    union = x.size + y.size - inter
-    return inter / union if union else 0.0
-
-
 def choose_bands(num_perm: int, threshold: float, recall: float = 0.98) -> tuple[int, int]:
     """(bands, rows): the most rows per band (fewest chance candidates) for which a pair
     at ``threshold`` still becomes a candidate with probability ≥ ``recall``."""

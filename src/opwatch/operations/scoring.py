@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from opwatch.engines.base import Engine
+from opwatch.links.cooccurrence import SURPRISE_FULL
 from opwatch.operations.graph import AccountGraph
 
 
@@ -26,7 +27,7 @@ class ScoreParams:
     #: policy saturates when this share of the operation's classified events is harmful
     policy_share_full: float = 0.25
     #: surprise (−log10 p) of an internal edge that counts as full coordination
-    surprise_full: float = 12.0
+    surprise_full: float = SURPRISE_FULL
 
 
 def coordination(graph: AccountGraph, members: list[int], params: ScoreParams) -> dict[str, float]:
