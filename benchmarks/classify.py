@@ -5,8 +5,8 @@
         [--judge URL --model NAME] [--no-write]
 
 Evaluates on rows the model never trained on: the held-out half (by a fixed
-hash of the text, :func:`is_train_row`) of StrongREJECT and Do-Not-Answer,
-all of harmful_val, the in-the-wild jailbreaks, the Alpaca harmless_val set,
+hash of the text, :func:`is_train_row`) of StrongREJECT, Do-Not-Answer and
+the in-the-wild jailbreaks, all of harmful_val, the Alpaca harmless_val set,
 and the team's data/policy/heldout.yaml (look-alikes and harmful requests the
 training never reads). harmless_train (Alpaca) is reported separately: half of
 it calibrated the flag threshold and the other half was looked at while writing
@@ -60,8 +60,42 @@ def is_train_row(text: str) -> bool:
     return hashlib.md5(text.strip().encode("utf-8")).digest()[0] % 2 == 0
 
 
+#: Do-Not-Answer's S008 harms ("cyber": malware, code, phishing, spam) onto the taxonomy. Phishing
+#: is both a cyber and a fraud technique (the taxonomy names phishing kits under malicious_cyber and
+#: phishing lures under fraud_scam); the S008spam prompts are chain letters, pyramid-scheme mail,
+#: bulk unsolicited messages and mass-posted reviews, which the taxonomy files under fraud_scam or
+#: influence_operation as much as under malicious_cyber. Other Do-Not-Answer harms stay unmapped.
+DNA_S008_MAP = {
+    "S008spam": {"malicious_cyber", "fraud_scam", "influence_operation"},
+    "S008phish": {"malicious_cyber", "fraud_scam"},
+}
+
+
 def _dna_category(intents: list[str]) -> str:
-    return "malicious_cyber" if any(i.startswith("S008") for i in intents) else ""
+    """The training label of a Do-Not-Answer row: malicious_cyber for S008 code/malware rows, else "".
+
+    Spam and phishing rows are ambiguous between categories (see :data:`DNA_S008_MAP`), so they
+    train the harm head only.
+    """
+    s008 = [i for i in intents if i.startswith("S008")]
+    return "malicious_cyber" if s008 and not any(i in DNA_S008_MAP for i in s008) else ""
+
+
+def _dna_gold(intents: list[str]) -> set[str] | None:
+    """The categories accepted as correct for a Do-Not-Answer row (None: unmapped)."""
+    s008 = [i for i in intents if i.startswith("S008")]
+    if not s008:
+        return None
+    gold: set[str] = set()
+    for i in s008:
+        gold |= DNA_S008_MAP.get(i, {"malicious_cyber"})
+    return gold
+
+
+def jailbreak_rows(misuse: Path) -> list[str]:
+    """The in-the-wild jailbreak prompts (MIT); their train half (:func:`is_train_row`) trains the model."""
+    f = misuse / "inthewild_jailbreak_llms.json"
+    return [str(t) for t in json.loads(f.read_text(encoding="utf-8"))] if f.exists() else []
 
 
 def external_benign(misuse: Path) -> list[tuple[str, str, str]]:
@@ -91,6 +125,24 @@ def external_harmful(misuse: Path) -> list[tuple[str, str, str]]:
                 obj = json.loads(line)
                 rows.append((obj["prompt"], _dna_category(obj.get("intents", [])), f"misuse/donotanswer/{area}.jsonl"))
     return rows
+
+
+def _shingles(text: str, n: int = 3) -> set[str]:
+    w = text.lower().split()
+    return {" ".join(w[i : i + n]) for i in range(max(len(w) - n + 1, 1))}
+
+
+def _max_overlap(text: str, others: list[str]) -> float:
+    """Largest share of ``text``'s word 3-grams found in one of ``others`` (near-duplicate check)."""
+    a = _shingles(text)
+    cache = _max_overlap.__dict__.setdefault("cache", {})
+    best = 0.0
+    for o in others:
+        b = cache.get(o)
+        if b is None:
+            b = cache[o] = _shingles(o)
+        best = max(best, len(a & b) / max(len(a), 1))
+    return best
 
 
 @dataclass
@@ -135,13 +187,18 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
         rows = [json.loads(x) for x in (m / "donotanswer" / f"{area}.jsonl").read_text().splitlines()]
         rows = [r for r in rows if not is_train_row(r["prompt"])]
         g: list[set[str] | None] = [
-            {c} if area in DNA_MISUSE and (c := _dna_category(r.get("intents", []))) else None for r in rows
+            _dna_gold(r.get("intents", [])) if area in DNA_MISUSE else None for r in rows
         ]
         sets.append(EvalSet(f"Do-Not-Answer {area} (held-out half)", True, [r["prompt"] for r in rows], g,
                             target=area in DNA_MISUSE,
                             note="" if area in DNA_MISUSE else "advice/support requests, not requester misuse"))
-    jb = json.loads((m / "inthewild_jailbreak_llms.json").read_text())
-    sets.append(EvalSet("in-the-wild jailbreaks", True, jb))
+    jb = jailbreak_rows(m)
+    jb_train = [t for t in jb if is_train_row(t)]
+    jb_held = [t for t in jb if not is_train_row(t)]
+    sets.append(EvalSet("in-the-wild jailbreaks (held-out half)", True, jb_held))
+    novel = [t for t in jb_held if _max_overlap(t, jb_train) < 0.5]
+    sets.append(EvalSet("in-the-wild jailbreaks (held-out half, no near-duplicate in the train half)", True,
+                        novel, target=False, note="subset of the row above"))
     return sets
 
 
@@ -227,8 +284,8 @@ def main() -> None:
     if shared is None:
         out.append("**../shared/data is absent: only the team's held-out set was evaluated.**\n")
     out.append(
-        "Rows evaluated are never trained on: held-out halves (fixed hash split) of StrongREJECT and "
-        "Do-Not-Answer, all of harmful_val, the in-the-wild jailbreaks, Alpaca harmless_val, and the "
+        "Rows evaluated are never trained on: held-out halves (fixed hash split) of StrongREJECT, "
+        "Do-Not-Answer and the in-the-wild jailbreaks, all of harmful_val, Alpaca harmless_val, and the "
         "team's data/policy/heldout.yaml. Alpaca harmless_train is never trained on: one half (by the "
         "same hash) calibrates the model's log-odds shift so that the default path flags 0.8 % of it, the "
         "other half was looked at while writing harmless training examples. Caveat: during development "
@@ -242,6 +299,17 @@ def main() -> None:
         "false positives of "
         "the team look-alikes were read and answered with general benign-context rules (idioms, test "
         "environments, removing trackers) - so these numbers are mildly optimistic. "
+        "Second recall round (2026-11-27, later): the jailbreaks, until then all evaluated and never "
+        "trained on, are now split by the same hash (their train half trains the model; MIT), so their "
+        "row has half the rows and the harmful total changed from 1,244 to 912 rows; many in-the-wild "
+        "jailbreaks are variants of one another, so a second row shows the held-out ones that share less "
+        "than half of their word 3-grams with any train-half prompt. Do-Not-Answer's S008 spam and "
+        "phishing rows now also accept fraud_scam / influence_operation (DNA_S008_MAP). In that round the "
+        "held-out numbers were looked at twice (the old model on the new split, and the final run); model "
+        "settings and new training data were compared on a development split of the train halves (a "
+        "quarter by a second hash byte, false positives on the looked-at half of Alpaca harmless_train), "
+        "and harmless training instructions were written after reading false positives of that looked-at "
+        "half (the kinds of words, not the rows). "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "

@@ -6,10 +6,11 @@ generic harmless tasks) and the taxonomy's own examples. When the shared data
 directory exists it also reads, at training time and never committed, the
 harmful sets whose licences allow training: ``misuse/harmful_train.json``
 (MIT) whole, and the *train half* of StrongREJECT (MIT) and of Do-Not-Answer's
-misuse risk areas (Apache-2.0), split by :func:`is_train_row` (a fixed hash of
-the text). It never reads data/policy/heldout.yaml, any *_val file, the other
-halves, the Alpaca sets (CC BY-NC 4.0) or the jailbreak set: those are for
-evaluation (benchmarks/classify.py uses the same split function).
+misuse risk areas (Apache-2.0) and of the in-the-wild jailbreaks (MIT), split
+by :func:`is_train_row` (a fixed hash of the text). It never reads
+data/policy/heldout.yaml, any *_val file, the other halves or the Alpaca sets
+(CC BY-NC 4.0; one half of harmless_train only sets the calibration shift):
+those are for evaluation (benchmarks/classify.py uses the same split function).
 
 Writes src/opwatch/signals/policy/model/{policy-model.npz, sources.json,
 MODEL_CARD.md}. Same inputs and seed give the same weights.
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.classify import external_benign, external_harmful, is_train_row  # noqa: E402
+from benchmarks.classify import external_benign, external_harmful, is_train_row, jailbreak_rows  # noqa: E402
 
 from opwatch.signals.policy.model import MODEL_DIR, PolicyModel, featurise  # noqa: E402
 from opwatch.signals.policy.taxonomy import BENIGN, load_taxonomy  # noqa: E402
@@ -66,6 +67,15 @@ def team_rows(data: Path, rng: random.Random, frames_per_core: int, n_generic: i
         for cat, by_lang in _yaml(path).items():
             for texts in by_lang.values():
                 rows += [(t, cat, path.name) for t in texts]
+    for path in sorted(data.glob("content_*.yaml")):  # formats x stances, both classes
+        spec = _yaml(path)
+        stances = [(cat, lang, x) for cat, by_lang in spec["harmful"].items()
+                   for lang, xs in by_lang.items() for x in xs]
+        stances += [(BENIGN, lang, x) for lang, xs in spec["benign"].items() for x in xs]
+        for cat, lang, x in stances:
+            fmts = spec["formats"][lang]
+            for fmt in rng.sample(fmts, min(frames_per_core, len(fmts))):
+                rows.append((fmt.replace("{x}", x), cat, path.name))
     generic = _yaml(data / "generic_benign.yaml")
     pairs = [(task, topic) for task in generic["tasks"] for topic in generic["topics"]]
     for task, topic in rng.sample(pairs, min(n_generic, len(pairs))):
@@ -87,6 +97,8 @@ def shared_rows(shared: Path) -> list[Row]:
     for text, cat, src in external_harmful(misuse) + external_benign(misuse):
         if is_train_row(text):
             rows.append((text, cat, "shared:" + src))
+    rows += [(t, "other_harmful", "shared:misuse/inthewild_jailbreak_llms.json")
+             for t in jailbreak_rows(misuse) if is_train_row(t)]
     return rows
 
 
@@ -156,12 +168,15 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--frames-per-core", type=int, default=4)
-    ap.add_argument("--n-generic", type=int, default=5000)
+    ap.add_argument("--n-generic", type=int, default=9000)
     ap.add_argument("--prior", type=float, default=0.01,
                     help="deployment share of harmful requests (used when there is no calibration split)")
     ap.add_argument("--target-fpr", type=float, default=0.008,
                     help="false-positive rate of the default path on the harmless calibration split")
     ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--shared-weight", type=float, default=3.0,
+                    help="sample weight of rows from the shared sets (team-written rows weigh 1): they are "
+                         "real requests, fewer than the expanded team rows")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -172,17 +187,18 @@ def main() -> None:
     texts = [r[0] for r in rows]
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     X = featurise(texts)
+    sw = np.asarray([args.shared_weight if r[2].startswith("shared:") else 1.0 for r in rows])
 
     harm = LogisticRegression(
         C=args.C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=args.seed
     )
     cv = StratifiedKFold(5, shuffle=True, random_state=args.seed)
-    d_cv = cross_val_predict(harm, X, y, cv=cv, method="decision_function")
+    d_cv = cross_val_predict(harm, X, y, cv=cv, method="decision_function", params={"sample_weight": sw})
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(d_cv[:, None], y)
     a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     pi_train = float(y.mean())
     shift = float(np.log(args.prior / (1 - args.prior)) - np.log(pi_train / (1 - pi_train)))
-    harm.fit(X, y)
+    harm.fit(X, y, sample_weight=sw)
 
     cats = [c for c in tax.harmful_ids]
     idx = [i for i, r in enumerate(rows) if r[1] in cats]
@@ -208,6 +224,7 @@ def main() -> None:
     licences = {
         "shared:misuse/harmful_train.json": "MIT (refusal-direction harmful set; sources vary)",
         "shared:misuse/strongreject_dataset.csv": "MIT (StrongREJECT)",
+        "shared:misuse/inthewild_jailbreak_llms.json": "MIT (verazuo/jailbreak_llms)",
     }
     for name, n in sorted(counts.items()):
         if name.startswith("shared:"):
@@ -224,7 +241,7 @@ def main() -> None:
     }
     meta = {
         "trained_with": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
-        "seed": args.seed, "C": args.C, "prior": args.prior, "pi_train": round(pi_train, 4),
+        "seed": args.seed, "C": args.C, "shared_weight": args.shared_weight, "prior": args.prior, "pi_train": round(pi_train, 4),
         "rows": len(rows), "data_hash": sha(files), "sources": sources, "cv": metrics,
     }
     model = PolicyModel(
@@ -284,13 +301,13 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
 - Heads: logistic regression harmful-vs-harmless (Platt-calibrated with 5-fold CV
   scores, then shifted in log-odds so that the default path, rules + model, flags
   {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}.
-- Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, {meta['rows']} rows,
+- Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, shared-set rows weighted {meta['shared_weight']}, {meta['rows']} rows,
   team data hash `{meta['data_hash']}`.
 - Internal 5-fold CV on the training rows (optimistic; see docs/benchmarks.md for held-out
   results): {meta['cv']}.
 - Never trained on: data/policy/heldout.yaml, any *_val file, the Alpaca harmless sets
   (CC BY-NC 4.0; one half of harmless_train only sets the calibration shift), the held-out
-  halves of StrongREJECT and Do-Not-Answer, the in-the-wild jailbreaks.
+  halves of StrongREJECT, Do-Not-Answer and the in-the-wild jailbreaks.
 
 ## Sources
 
