@@ -96,3 +96,27 @@ def test_no_events_gives_empty_signals() -> None:
     c = DetectContext(engine=eng)
     assert detectors()["aitext"]().run(c).num_rows == 0
     assert detectors()["aitext_account"]().run(c).num_rows == 0
+
+
+def test_event_and_account_detectors_share_one_scoring_per_run(
+    ctx: DetectContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opwatch.signals.aitext import detector as mod
+
+    fresh = DetectContext(engine=ctx.engine)
+    expected = detectors()["aitext_account"](min_texts=5).run(fresh).to_pylist()
+    calls: list[int] = []
+    real = mod._score_events
+
+    def counting(c: DetectContext, scorer: object) -> object:
+        calls.append(1)
+        return real(c, scorer)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mod, "_score_events", counting)
+    detectors()["aitext"]().run(ctx)
+    assert detectors()["aitext_account"](min_texts=5).run(ctx).to_pylist() == expected
+    assert len(calls) == 1
+    # other weights are another key: scored again
+    other = mod.OfflineScorer(mod.OfflineScorer().weights_)
+    mod.score_events(ctx, other)
+    assert len(calls) == 2

@@ -24,12 +24,16 @@ class DetectContext:
     """What a stage may see: an engine with the canonical tables, and a progress hook.
 
     Tables always present: ``events``, ``accounts``, ``indicators``. After the
-    signal stage: ``signals`` (all detectors' output so far).
+    signal stage: ``signals`` (all detectors' output so far). ``memo`` lets
+    detectors of one run share an expensive intermediate result that depends
+    only on the canonical tables (e.g. per-event AI-text scores used by both the
+    event and the account detector); key it by everything the result depends on.
     """
 
     engine: Engine
     progress: Callable[[str, int], Callable[[int], None]] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         return self.engine.sql(query, params)

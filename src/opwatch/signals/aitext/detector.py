@@ -66,7 +66,20 @@ def text_artefacts(texts: list[str]) -> tuple[list[str], list[list[str]]]:
 
 
 def score_events(ctx: DetectContext, scorer: OfflineScorer) -> ScoredEvents:
-    """Score the text of every event of the workspace (offline path)."""
+    """Score the text of every event of the workspace (offline path).
+
+    The result is memoised on the context per weights file, so the event and the
+    account detector of one run score each text once."""
+    key = ("aitext.score_events", scorer.source_)
+    cached = ctx.memo.get(key)
+    if isinstance(cached, ScoredEvents):
+        return cached
+    scored = _score_events(ctx, scorer)
+    ctx.memo[key] = scored
+    return scored
+
+
+def _score_events(ctx: DetectContext, scorer: OfflineScorer) -> ScoredEvents:
     tab = ctx.sql(_QUERY)
     bodies = tab.column("body").to_pylist()
     advance = ctx.step("AI-text evidence", len(bodies))

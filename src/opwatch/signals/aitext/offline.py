@@ -261,8 +261,11 @@ class OfflineScorer:
     def __init__(self, weights: str | Path | OfflineWeights | None = None) -> None:
         if isinstance(weights, OfflineWeights):
             self.weights_ = weights
+            #: where the weights came from (memo key for results computed with them)
+            self.source_ = f"object:{id(weights)}"
         else:
             path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+            self.source_ = str(path.resolve())
             if not path.exists():
                 raise FileNotFoundError(
                     f"no AI-text weights at {path}; run `python scripts/train_aitext.py` to build them"
