@@ -75,3 +75,24 @@ def test_empty_events() -> None:
     ctx = make_ctx([])
     assert detectors()["policy"]().run(ctx).num_rows == 0
     assert detectors()["policy_account"]().run(ctx).num_rows == 0
+
+
+def test_posts_are_judged_by_rules_unless_asked() -> None:
+    from opwatch.signals.policy.classifier import Classifier
+
+    # WEAK has no rule hit of its own; only the model can give it harm
+    full = Classifier.default().classify([WEAK])[0]
+    rules_only = Classifier(layers=["rules"]).classify([WEAK])[0]
+    masked = Classifier.default().classify([WEAK, WEAK], use_model=[False, True])
+    assert masked[0].scores == rules_only.scores and masked[1].scores == full.scores
+    assert not any(e.get("layer") == "model" for e in masked[0].evidence)
+
+    rows = [ev(0, "a", WEAK), ev(1, "b", WEAK, kind="post"), ev(2, "c", FRAUD, kind="post")]
+    got = {r["event_id"]: r for r in detectors()["policy"]().run(make_ctx(rows)).to_pylist()}
+    e0, e1 = json.loads(got["e0"]["evidence"]), json.loads(got["e1"]["evidence"])
+    assert "model" not in e0 and e1["model"] is False
+    assert e1["harm"] == round(1.0 - rules_only.scores["benign"], 4)
+    assert e0["harm"] == round(1.0 - full.scores["benign"], 4)
+    assert got["e2"]["category"] == "fraud_scam"  # a rule still fires on a post
+    on = {r["event_id"]: r for r in detectors()["policy"](model_on_posts=True).run(make_ctx(rows)).to_pylist()}
+    assert json.loads(on["e1"]["evidence"])["harm"] == e0["harm"]

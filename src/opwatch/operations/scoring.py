@@ -10,6 +10,7 @@ review, never an action. See docs/decisions/0003-operation-score.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,8 @@ class ScoreParams:
     policy_share_full: float = 0.25
     #: surprise (−log10 p) of an internal edge that counts as full coordination
     surprise_full: float = SURPRISE_FULL
+    #: −log10 of the family-wise adjusted p at which policy enrichment counts in full (1 %)
+    enrichment_full: float = 2.0
 
 
 def coordination(graph: AccountGraph, members: list[int], params: ScoreParams) -> dict[str, float]:
@@ -52,8 +55,9 @@ def coordination(graph: AccountGraph, members: list[int], params: ScoreParams) -
 def policy(engine: Engine, params: ScoreParams) -> dict[str, dict[str, Any]]:
     """Per operation: share of its classified events in a harmful category, the part, and
     the categories seen. Reads the ``policy`` detector's event signals and the
-    ``policy_account`` profiles (share of accounts flagged in aggregate × their score);
-    the part is the larger of the two."""
+    ``policy_account`` profiles (share of accounts flagged in aggregate × their score),
+    and tests whether its flagged accounts of one category exceed chance
+    (:func:`enrichment`); the part is the largest of the three."""
     t = engine.sql("""
         SELECT o.operation_id, s.category, s.score,
                coalesce(TRY_CAST(s.evidence->>'flagged' AS BOOLEAN),
@@ -90,15 +94,79 @@ def policy(engine: Engine, params: ScoreParams) -> dict[str, dict[str, Any]]:
         for cat in row["cats"] or []:
             if cat and cat != "benign" and cat not in d["categories"]:
                 d["categories"][cat] = 0
+    enriched = enrichment(engine, sizes, params)
     for op_id, d in out.items():
         share = d["harmful"] / d["events"] if d["events"] else 0.0
         mean_score = float(np.mean(d["scores"])) if d["scores"] else 0.0
         d["share"] = share
         d["account_score"] = account_part.get(op_id, 0.0)
-        d["score"] = max(min(1.0, share / params.policy_share_full) * mean_score, d["account_score"])
+        enr = enriched.get(op_id)
+        d["enrichment"] = enr
+        d["score"] = max(
+            min(1.0, share / params.policy_share_full) * mean_score,
+            d["account_score"],
+            enr["score"] if enr else 0.0,
+        )
         total = sum(d["categories"].values()) or 1
         d["categories"] = {k: round(v / total, 3) for k, v in sorted(d["categories"].items(), key=lambda kv: -kv[1])}
         del d["scores"]
+    return out
+
+
+def enrichment(engine: Engine, sizes: dict[str, int], params: ScoreParams) -> dict[str, dict[str, Any]]:
+    """Per operation: are its flagged accounts of one harmful category more than chance?
+
+    The base rate ``q_c`` is the share of all classified accounts of the
+    workspace that the ``policy_account`` profile flags in category ``c``. For
+    an operation of ``n`` accounts, ``k`` of them flagged in ``c``, the chance of
+    at least ``k`` under independent draws at ``q_c`` is the binomial tail; it is
+    Bonferroni-adjusted over every (operation of at least ``min_accounts``,
+    category) pair tested. The part is the mean profile score of those ``k``
+    accounts × ``min(1, −log10 p_adj / enrichment_full)`` (full at a 1 %
+    family-wise level), for ``k ≥ 2`` (one account is not a pattern). Harm
+    spread over a few accounts of a small, tight operation — each of whose
+    other requests look like ordinary work — counts, while the same number of
+    flagged accounts in a large crowd, or in a category that is common in the
+    workspace, does not.
+    """
+    from scipy.stats import binom
+
+    base = engine.sql("""
+        SELECT count(DISTINCT (source, account_id)) AS n FROM signals WHERE detector = 'policy'
+    """)["n"][0].as_py() or 0
+    if base == 0:
+        return {}
+    rows = engine.sql("""
+        SELECT o.operation_id, s.category, count(*) AS k, avg(s.score) AS mean_score
+        FROM signals s JOIN op_members o USING (source, account_id)
+        WHERE s.detector = 'policy_account' AND TRY_CAST(s.evidence->>'flagged' AS BOOLEAN)
+          AND s.category <> 'benign'
+        GROUP BY o.operation_id, s.category
+    """).to_pylist()
+    rates = {r["category"]: r["n"] / base for r in engine.sql("""
+        SELECT category, count(*) AS n FROM signals
+        WHERE detector = 'policy_account' AND TRY_CAST(evidence->>'flagged' AS BOOLEAN)
+          AND category <> 'benign'
+        GROUP BY category
+    """).to_pylist()}
+    tested = sum(1 for n in sizes.values() if n >= params.min_accounts) * max(1, len(rates))
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        n = sizes.get(r["operation_id"], 0)
+        k = int(r["k"])
+        if n < params.min_accounts or k < 2:
+            continue
+        q = min(1.0, rates.get(r["category"], 0.0))
+        p = float(binom.sf(k - 1, n, q))
+        p_adj = min(1.0, p * tested)
+        surprise = -math.log10(max(p_adj, 1e-300))
+        score = min(1.0, surprise / params.enrichment_full) * float(r["mean_score"] or 0.0)
+        best = out.get(r["operation_id"])
+        if best is None or score > best["score"]:
+            out[r["operation_id"]] = {
+                "category": r["category"], "accounts": k, "of": n, "base_rate": round(q, 6),
+                "p": p, "p_adjusted": p_adj, "tested": tested, "score": round(score, 4),
+            }
     return out
 
 

@@ -100,20 +100,54 @@ class Classifier:
             }
         return out, p_harm, notes
 
-    def classify(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Result]:
-        """Classify texts (``langs``: ISO codes per text where known, else guessed)."""
+    def classify(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | None = None,
+        use_model: Sequence[bool] | None = None,
+    ) -> list[Result]:
+        """Classify texts (``langs``: ISO codes per text where known, else guessed).
+
+        ``use_model``: per text, whether the offline model layer may score it
+        (default: every text); where False only the rules (and the judge) do —
+        for texts outside the model's training domain.
+        """
         if langs is not None and len(langs) != len(texts):
             raise ValueError("langs must have one entry per text")
+        if use_model is not None and len(use_model) != len(texts):
+            raise ValueError("use_model must have one entry per text")
         results: list[Result] = []
         for start in range(0, len(texts), self.batch_size):
             chunk = [t if isinstance(t, str) else "" for t in texts[start : start + self.batch_size]]
             lchunk = langs[start : start + self.batch_size] if langs is not None else None
-            results += self._classify_batch(chunk, lchunk)
+            mchunk = use_model[start : start + self.batch_size] if use_model is not None else None
+            results += self._classify_batch(chunk, lchunk, mchunk)
         return results
 
-    def _classify_batch(self, texts: list[str], langs: Sequence[str | None] | None) -> list[Result]:
+    def _masked_model_scores(
+        self, texts: list[str], mask: Sequence[bool] | None
+    ) -> tuple[np.ndarray | None, np.ndarray | None, list[dict[str, Any] | None] | None]:
+        if self.model_ is None:
+            return None, None, None
+        if mask is None or all(mask):
+            return self._model_scores(texts)
+        keep = [i for i, m in enumerate(mask) if m]
+        scores = np.zeros((len(texts), len(self.harmful_)))
+        harm = np.zeros(len(texts))
+        notes: list[dict[str, Any] | None] = [None] * len(texts)
+        if keep:
+            s, h, n = self._model_scores([texts[i] for i in keep])
+            scores[keep] = s
+            harm[keep] = h
+            for j, i in enumerate(keep):
+                notes[i] = n[j]
+        return scores, harm, notes
+
+    def _classify_batch(
+        self, texts: list[str], langs: Sequence[str | None] | None, use_model: Sequence[bool] | None = None
+    ) -> list[Result]:
         hits: list[list[RuleHit]] = self.rules_.match(texts, langs) if self.rules_ else [[] for _ in texts]
-        scores, harm, notes = self._model_scores(texts) if self.model_ is not None else (None, None, None)
+        scores, harm, notes = self._masked_model_scores(texts, use_model)
         verdicts: list[JudgeVerdict | None] | None = None
         if self.judge_ is not None:
             offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes, model_harm=harm)
