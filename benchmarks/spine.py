@@ -2,6 +2,7 @@
 
     python benchmarks/spine.py                      # seeds 0-3 at the default size, and seed 0 at 10×
     python benchmarks/spine.py --seeds 0 --no-large # quick
+    python benchmarks/spine.py --config benchmarks/worlds/sparse.yaml --seeds 11,12 --no-large
     python benchmarks/spine.py --evasion high --no-large --compare-layers shared_indicator,near_duplicate_text \
         --compare-detectors policy,policy_account      # what the behaviour signals (#5) add
 
@@ -14,6 +15,7 @@ the other layers add.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import sys
 import tempfile
@@ -25,16 +27,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._report import write_section  # noqa: E402
 from opwatch.pipeline import DEFAULT_LAYERS, DetectParams  # noqa: E402
 from opwatch.simulate import simulate  # noqa: E402
-from opwatch.simulate.config import WorldConfig  # noqa: E402
+from opwatch.simulate.config import WorldConfig, load_config  # noqa: E402
 from opwatch.workspace import Workspace  # noqa: E402
 
 
-def one(seed: int, accounts: int, evasion: str, layers: list[str] | None, root: Path,
-        detectors: list[str] | None = None) -> list[dict]:
+def one(seed: int, accounts: int | None, evasion: str, layers: list[str] | None, root: Path,
+        detectors: list[str] | None = None, config: Path | None = None) -> list[dict]:
     world = root / f"world-{seed}-{accounts}-{evasion}"
-    cfg = WorldConfig(evasion_level=evasion) if evasion != "low" else None
+    cfg: WorldConfig | None = None
+    if config is not None:
+        cfg = load_config(config)
+        if evasion != "low":
+            cfg = dataclasses.replace(cfg, evasion_level=evasion)
+    elif evasion != "low":
+        cfg = WorldConfig(evasion_level=evasion)
+    n_benign = accounts if accounts is not None else (cfg.accounts if cfg is not None else 3000)
     t0 = time.perf_counter()
-    info = simulate(world, seed=seed, accounts=accounts, config=cfg)
+    info = simulate(world, seed=seed, accounts=n_benign, config=cfg)
     t_sim = time.perf_counter() - t0
     ws = Workspace(root / f"ws-{seed}-{accounts}-{evasion}")
     t0 = time.perf_counter()
@@ -68,7 +77,10 @@ def one(seed: int, accounts: int, evasion: str, layers: list[str] | None, root: 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="0,1,2,3")
-    ap.add_argument("--accounts", type=int, default=3000)
+    ap.add_argument("--accounts", type=int, default=None,
+                    help="benign background accounts (default 3000, or the --config world's)")
+    ap.add_argument("--config", type=Path, default=None,
+                    help="world config YAML (e.g. benchmarks/worlds/sparse.yaml); section spine-<name>")
     ap.add_argument("--no-large", action="store_true", help="skip the 10x world")
     ap.add_argument("--evasion", default="low", choices=["none", "low", "high"])
     ap.add_argument("--compare-detectors", default=None,
@@ -82,9 +94,10 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
-            rows += one(seed, args.accounts, args.evasion, layers, Path(tmp), dets)
+            rows += one(seed, args.accounts, args.evasion, layers, Path(tmp), dets, args.config)
         if not args.no_large:
-            rows += one(seeds[0], args.accounts * 10, args.evasion, layers, Path(tmp), dets)
+            base = args.accounts or (load_config(args.config).accounts if args.config else 3000)
+            rows += one(seeds[0], base * 10, args.evasion, layers, Path(tmp), dets, args.config)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [
         "| seed | accounts | events | layers | F1 | precision | recall | benign FPR | ops flagged | max split | look-alikes flagged | simulate s | ingest s | detect s |",
@@ -97,9 +110,13 @@ def main() -> None:
             f"{r['simulate_s']:.1f} | {r['ingest_s']:.1f} | {r['detect_s']:.1f} |"
         )
     lines.append("")
+    if args.config:
+        lines.append(f"World config: `{args.config}` (operations and look-alike crowds as written there).")
     lines.append(f"Evasion level: `{args.evasion}`. Peak resident memory of the whole script: {peak:,.0f} MiB.")
     lines.append("Detect time by stage (seconds), last world: `" + str(rows[-1]["timings"]) + "`")
     name = "spine" if args.evasion == "low" else f"spine-{args.evasion}"
+    if args.config:
+        name += f"-{args.config.stem}"
     cmd = "python benchmarks/spine.py " + " ".join(sys.argv[1:])
     write_section(name, cmd.strip(), "\n".join(lines))
 
