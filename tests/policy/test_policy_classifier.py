@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from opwatch.signals.policy import Classifier, TaxonomyError, account_profile, load_taxonomy
+from opwatch.signals.policy.combine import JudgeVerdict, combine
 from opwatch.signals.policy.model import ModelError, PolicyModel
+from opwatch.signals.policy.rules import RuleHit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,3 +158,28 @@ def test_account_profile_finds_harm_in_aggregate() -> None:
     assert not b.flagged and b.category == "benign"
     assert c.flagged and c.flagged_by == "event" and c.shares["malicious_cyber"] == 1.0
     assert not d.flagged  # three weak events out of 1000 do not accumulate
+
+
+def test_benign_context_does_not_damp_a_decisive_rule_hit() -> None:
+    """A benign-context rule damps the model and weak rules, not a harmful rule that flags alone."""
+    harmful = ["other_harmful", "fraud_scam"]
+    story = RuleHit("benign.fiction", "benign", 0.6, "for a story")
+    jailbreak = RuleHit("other.jailbreak", "other_harmful", 0.6, "no restrictions")
+    weak = RuleHit("fraud.weak", "fraud_scam", 0.3, "gift card")
+    model = np.array([[0.7, 0.0], [0.7, 0.0], [0.0, 0.4], [0.7, 0.0]])
+    harm = np.array([0.7, 0.7, 0.4, 0.7])
+    hits = [[story, jailbreak], [story], [story, weak], [jailbreak]]
+    both, only_context, weak_only, no_context = combine(harmful, model, hits, None, 0.5, model_harm=harm)
+    # Jailbreak + story framing: the rule keeps its weight, the model is damped, noisy-OR of the two.
+    assert both.flagged and both.category == "other_harmful"
+    assert both.scores["other_harmful"] == pytest.approx(1 - (1 - 0.7 * 0.4) * (1 - 0.6), abs=1e-4)
+    assert no_context.scores["other_harmful"] == pytest.approx(1 - 0.3 * 0.4, abs=1e-4)
+    # Benign context with only a model score: damped below the threshold, as before.
+    assert not only_context.flagged and only_context.category == "benign"
+    assert only_context.scores["other_harmful"] == pytest.approx(0.7 * 0.4, abs=1e-4)
+    # A rule too weak to flag alone is ambiguous evidence: damped together with the model.
+    assert not weak_only.flagged
+    assert weak_only.scores["fraud_scam"] == pytest.approx((1 - 0.6 * 0.7) * 0.4, abs=1e-4)
+    # A "benign" judge verdict still damps everything, decisive hits included.
+    judged = combine(harmful, model[:1], hits[:1], [JudgeVerdict("benign", 1.0)], 0.5, model_harm=harm[:1])[0]
+    assert not judged.flagged

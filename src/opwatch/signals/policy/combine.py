@@ -12,8 +12,23 @@ so one strong layer is enough and agreeing layers reinforce. The same rule
 gives the overall harm score ``H`` from the model's P(harmful), every harmful
 rule hit and a harmful judge verdict, whatever their categories (so a request
 whose harm is split between two categories still counts in full). Benign
-evidence scales all of them down: a benign-context rule by ``(1 - weight)``, a
-judge that answers "benign" with confidence q by ``(1 - judge_weight * q)``.
+evidence scales them down: a judge that answers "benign" with confidence q
+scales all of them by ``(1 - judge_weight * q)``; a benign-context rule scales
+the *ambiguous* evidence by ``(1 - weight)``.
+
+Ambiguous evidence is the model, a harmful judge verdict and harmful rule hits
+whose weight is below the flag threshold. A harmful rule hit whose weight
+reaches the flag threshold is *decisive* evidence (its author meant it to flag
+on its own, and wrote its ``none:`` exclusions for the legitimate framings of
+its pattern) and a benign-context rule does not damp it: one pattern does not
+cancel another that is meant to flag alone. With ``d`` the product of the
+benign-context factors, ``a`` the noisy-OR of the ambiguous evidence and ``D``
+that of the decisive hits, ``s = 1 - (1 - d * a)(1 - D)`` (then times the
+judge's benign factor); with no decisive hit this is ``d * a``, with no
+benign-context hit the plain noisy-OR. So "write a story" or "signs of"
+still lowers a model score that reacts to alarming words, but no longer lowers
+a jailbreak ("ignore your rules", "no restrictions", DAN) or another rule that
+flags alone (decision 0021).
 An event is flagged when ``H`` reaches the taxonomy's ``flag_threshold``; its
 category is then the highest-scoring harmful category, else ``benign``.
 ``scores["benign"]`` is ``1 - H``.
@@ -61,6 +76,14 @@ class Result:
         }
 
 
+def decisive(hit: RuleHit, threshold: float) -> bool:
+    """Whether a harmful rule hit is decisive: its weight alone reaches the flag threshold.
+
+    Benign-context rules do not damp decisive hits (see the module docstring).
+    """
+    return hit.category != BENIGN and hit.weight >= threshold
+
+
 def combine(
     harmful: Sequence[str],
     model_scores: np.ndarray | None,
@@ -79,27 +102,36 @@ def combine(
     n = len(hits)
     k = len(harmful)
     col = {c: i for i, c in enumerate(harmful)}
+    # keep*: products of (1 - p) over ambiguous evidence; hold*: over decisive rule hits.
     keep = np.ones((n, k)) if model_scores is None else 1.0 - np.asarray(model_scores, dtype=float)
     keep_h = np.ones(n) if model_harm is None else 1.0 - np.asarray(model_harm, dtype=float)
-    damp = np.ones(n)
+    hold = np.ones((n, k))
+    hold_h = np.ones(n)
+    damp = np.ones(n)  # benign-context rules: ambiguous evidence only
+    damp_judge = np.ones(n)  # a "benign" judge verdict: everything
     for i, text_hits in enumerate(hits):
         for h in text_hits:
             if h.category == BENIGN:
                 damp[i] *= 1.0 - h.weight
             elif h.category in col:
-                keep[i, col[h.category]] *= 1.0 - h.weight
-                keep_h[i] *= 1.0 - h.weight
+                if decisive(h, threshold):
+                    hold[i, col[h.category]] *= 1.0 - h.weight
+                    hold_h[i] *= 1.0 - h.weight
+                else:
+                    keep[i, col[h.category]] *= 1.0 - h.weight
+                    keep_h[i] *= 1.0 - h.weight
     if verdicts is not None:
         for i, v in enumerate(verdicts):
             if v is None or v.error is not None or v.category is None:
                 continue
             if v.category == BENIGN:
-                damp[i] *= 1.0 - judge_weight * v.confidence
+                damp_judge[i] *= 1.0 - judge_weight * v.confidence
             elif v.category in col:
                 keep[i, col[v.category]] *= 1.0 - v.confidence
                 keep_h[i] *= 1.0 - v.confidence
-    scores = (1.0 - keep) * damp[:, None]
-    harm = np.maximum((1.0 - keep_h) * damp, scores.max(axis=1) if k else 0.0)
+    scores = (1.0 - (1.0 - (1.0 - keep) * damp[:, None]) * hold) * damp_judge[:, None]
+    harm_all = (1.0 - (1.0 - (1.0 - keep_h) * damp) * hold_h) * damp_judge
+    harm = np.maximum(harm_all, scores.max(axis=1) if k else 0.0)
     results: list[Result] = []
     for i in range(n):
         row = scores[i]
