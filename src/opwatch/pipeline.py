@@ -154,7 +154,9 @@ def _score(
         """),
     )
     pol = policy(engine, sp)
-    inauth = inauthenticity(engine)
+    # a link that is significant on its own at the graph's cut-off can corroborate a shared device
+    cutoff = float(10 ** -graph.surprise.min()) if graph.surprise.size else 1e-4
+    inauth = inauthenticity(engine, corroborate_p=cutoff)
     profiles = _profiles(engine, {op: [split_account_key(k) for k in keys] for op, keys in members_by_op.items()})
     evidence = _top_evidence(engine)
     ops = []

@@ -28,7 +28,7 @@ def test_planted_operations_are_flagged_and_lookalikes_are_not(detected: dict[st
     assert res["benign_false_positive_rate"] <= 0.01, res
     assert res["lookalike_groups_flagged"] == [], res["groups"]
     flagged_ops = [n for n, v in res["operations"].items() if v["flagged"]]
-    assert len(flagged_ops) >= 4, res["operations"]
+    assert len(flagged_ops) == len(res["operations"]) == 5, res["operations"]
 
 
 def test_operations_keep_score_parts_and_evidence(detected: dict[str, Any]) -> None:

@@ -3,16 +3,26 @@ independent people, each in [0, 1], combined as a noisy-or.
 
 Factors (docs/decisions/0003-operation-score.md):
 
-- ``shared_identity`` — share of the operation's accounts that share a device,
-  payment fingerprint or phone with another of its accounts (one person, one
-  wallet, many accounts). Addresses do not count: NATs, VPNs and campuses share them.
+- ``shared_identity`` — share of the operation's accounts that share a payment
+  fingerprint or phone with another of its accounts (one person, one wallet,
+  many accounts), or a device *and* something beyond infrastructure (a link of a
+  content or behaviour layer significant on its own, or another identity
+  object): public and shared
+  computers — an internet café, a library, an office PC — put unrelated people
+  on one device, so a shared device alone is not a sign of one operator.
+  Addresses never count: NATs, VPNs and campuses share them.
 - ``batch_created`` — accounts created within ``batch_window_s`` of another of
   the operation's accounts, beyond what the population's sign-up rate explains.
 - ``ai_artefacts`` — share of accounts whose posted text (not a model's own
   response) carries model artefacts (refusals, knowledge-cutoff phrases,
   unfilled placeholders) — from the ``aitext`` detector when present.
-- ``copied_output`` — share of accounts on one source that post text generated
-  on another (cross-source near-duplicates, or ``generated_then_posted`` links).
+- ``copied_output`` — how much of its accounts' activity is text copied across
+  sources (cross-source near-duplicates, or ``generated_then_posted`` links):
+  per account, the texts it shares with its cross-source partners (summed over
+  partners, the larger of the two layers) over its events, capped at 1, and
+  averaged over the operation. Personas that exist to post generated text
+  score near 1; real people who also repost an organisation's announcement,
+  among their own everyday posts, score low.
 - ``automation`` — mean automation score of its accounts (``automation`` detector).
 """
 
@@ -23,6 +33,8 @@ from typing import Any
 from opwatch.engines.base import Engine
 
 STRONG_KINDS = ("device", "payment", "phone")
+#: identity objects that mean "one operator" on their own; a device needs corroboration
+ALONE_KINDS = ("payment", "phone")
 FACTORS = ("shared_identity", "batch_created", "ai_artefacts", "copied_output", "automation")
 
 
@@ -33,26 +45,48 @@ def _scalar_map(table: Any, key: str, value: str) -> dict[str, float]:
     }
 
 
-def inauthenticity(engine: Engine, batch_window_s: int = 3600) -> dict[str, dict[str, float]]:
+def inauthenticity(
+    engine: Engine, batch_window_s: int = 3600, corroborate_p: float = 1e-4
+) -> dict[str, dict[str, float]]:
     """Per operation id: each factor and the combined ``score``. Needs ``op_members``,
-    ``op_links`` (links inside operations), ``accounts`` and ``signals`` registered."""
+    ``op_links`` (links inside operations), ``accounts``, ``events`` and ``signals``
+    registered. ``corroborate_p``: a content or behaviour link corroborates a shared
+    device when its own p-value is at most this (the pipeline passes the graph's
+    significance cutoff, so the link would have made the edge on its own)."""
     ops = engine.sql("SELECT operation_id, count(*) AS n FROM op_members GROUP BY operation_id")
     size = _scalar_map(ops, "operation_id", "n")
     out: dict[str, dict[str, float]] = {op: dict.fromkeys(FACTORS, 0.0) for op in size}
 
     strong = ", ".join(f"'{k}:'" for k in STRONG_KINDS)
+    alone = ", ".join(f"'{k}:'" for k in ALONE_KINDS)
     t = engine.sql(f"""
         WITH ev AS (
             SELECT operation_id, source_a, account_a, source_b, account_b,
-                   unnest(from_json(evidence, '["json"]')) AS e
-            FROM op_links WHERE layer = 'shared_indicator'
+                   left(e->>'object', strpos(e->>'object', ':')) AS kind
+            FROM (SELECT *, unnest(from_json(evidence, '["json"]')) AS e
+                  FROM op_links WHERE layer = 'shared_indicator')
+        ),
+        other AS (  -- pairs also joined by a content or behaviour layer
+            SELECT DISTINCT operation_id, source_a, account_a, source_b, account_b
+            FROM op_links WHERE layer <> 'shared_indicator' AND pvalue <= {float(corroborate_p)!r}
+        ),
+        pairs AS (
+            SELECT ev.operation_id, ev.source_a, ev.account_a, ev.source_b, ev.account_b,
+                   bool_or(kind IN ({alone})) AS alone,
+                   count(DISTINCT kind) FILTER (WHERE kind IN ({strong})) AS kinds,
+                   bool_or(kind IN ({strong})) AS strong
+            FROM ev GROUP BY ALL
+        ),
+        ok AS (
+            SELECT p.* FROM pairs p LEFT JOIN other o
+              ON o.operation_id = p.operation_id AND o.source_a = p.source_a AND o.account_a = p.account_a
+             AND o.source_b = p.source_b AND o.account_b = p.account_b
+            WHERE p.strong AND (p.alone OR p.kinds > 1 OR o.operation_id IS NOT NULL)
         ),
         hits AS (
-            SELECT operation_id, source_a AS source, account_a AS account_id FROM ev
-            WHERE left(e->>'object', strpos(e->>'object', ':')) IN ({strong})
+            SELECT operation_id, source_a AS source, account_a AS account_id FROM ok
             UNION
-            SELECT operation_id, source_b, account_b FROM ev
-            WHERE left(e->>'object', strpos(e->>'object', ':')) IN ({strong})
+            SELECT operation_id, source_b, account_b FROM ok
         )
         SELECT operation_id, count(*) AS n FROM hits GROUP BY operation_id
     """)
@@ -103,16 +137,26 @@ def inauthenticity(engine: Engine, batch_window_s: int = 3600) -> dict[str, dict
 
     t = engine.sql("""
         WITH x AS (
-            SELECT operation_id, source_a AS source, account_a AS account_id FROM op_links
+            SELECT operation_id, layer, source_a AS source, account_a AS account_id, n_shared FROM op_links
             WHERE source_a <> source_b AND layer IN ('near_duplicate_text', 'generated_then_posted')
-            UNION
-            SELECT operation_id, source_b, account_b FROM op_links
+            UNION ALL
+            SELECT operation_id, layer, source_b, account_b, n_shared FROM op_links
             WHERE source_a <> source_b AND layer IN ('near_duplicate_text', 'generated_then_posted')
+        ),
+        per_layer AS (  -- texts shared with every partner, summed (one layer: no double count)
+            SELECT operation_id, layer, source, account_id, sum(n_shared) AS copied FROM x GROUP BY ALL
+        ),
+        per AS (
+            SELECT operation_id, source, account_id, max(copied) AS copied FROM per_layer GROUP BY ALL
+        ),
+        n AS (
+            SELECT source, account_id, count(*) AS events FROM events GROUP BY ALL
         )
-        SELECT operation_id, count(*) AS n FROM x GROUP BY operation_id
+        SELECT operation_id, sum(least(1.0, copied / greatest(n.events, 1))) AS d
+        FROM per JOIN n USING (source, account_id) GROUP BY operation_id
     """)
-    for op, n in _scalar_map(t, "operation_id", "n").items():
-        out[op]["copied_output"] = n / size[op]
+    for op, d in _scalar_map(t, "operation_id", "d").items():
+        out[op]["copied_output"] = min(1.0, d / size[op])
 
     if _has_detector(engine, "automation"):
         t = engine.sql("""
