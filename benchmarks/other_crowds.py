@@ -12,7 +12,10 @@ the simulator's look-alike code) and appends them to a simulated world:
   of *another* simulated world, so they share nothing but the machines);
 - **pr-team** — a company's communications account drafts three announcements
   with the AI service, and eight long-lived staff accounts post each one within
-  three hours from the office address, among their own everyday posts.
+  three hours from the office address, among their own everyday posts;
+- **families** — twelve households of three or four accounts on one family
+  payment card and one home address, sometimes on the family tablet, each
+  person asking their own everyday questions.
 
 Both are coordinated-looking (shared device / identical AI-generated text
 posted by many accounts) and benign. The section reports F1 on the planted
@@ -127,6 +130,25 @@ def crowds(donor: Path, out: Path, seed: int, start: str = "2026-03-02") -> dict
                 ev.append({"event_id": eid("post", r, a), "source": "social", "account_id": a, "kind": "post",
                            "timestamp": (day + timedelta(minutes=rng.uniform(20, 180))).isoformat(),
                            "text": body, "ip": office, "device_id": f"dev-{a}", "hashtags": ["AcmeRobotics"]})
+    for h in range(12):
+        home, card, tablet = (f"92.{rng.randint(1, 250)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                              f"card-{seed}-{h}", f"dev-tablet-{seed}-{h}")
+        for m in range(rng.randint(3, 4)):
+            a = f"fam{seed}_{h}_{m}"
+            acc.append({"account_id": a, "source": "ai-service", "country": "FR", "payment_fingerprint": card,
+                        "created_at": (t0 - timedelta(days=rng.uniform(30, 900))).isoformat(),
+                        "email": f"{a}@mail.example", "email_domain": "mail.example"})
+            truth.append({"account_id": a, "source": "ai-service", "operation": None, "group": "families",
+                          "utc_offset": 1})
+            own = f"dev-{a}"
+            for j in range(rng.randint(3, 15)):
+                text, resp = ai[k % len(ai)]
+                k += 1
+                when = t0 + timedelta(days=rng.uniform(0, 14))
+                ev.append({"event_id": eid("f", a, j), "source": "ai-service", "account_id": a, "kind": "prompt",
+                           "timestamp": when.isoformat(), "text": text, "response": resp,
+                           "ip": home if rng.random() < 0.7 else f"37.{rng.randint(1, 250)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                           "device_id": tablet if rng.random() < 0.3 else own})
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in (("events", ev), ("accounts", acc), ("truth", truth)):
         with (out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
@@ -152,6 +174,7 @@ def one(seed: int, root: Path) -> dict[str, Any]:
         "ops": f"{sum(v['flagged'] for v in res['operations'].values())}/{len(res['operations'])}",
         "lookalikes": ",".join(res["lookalike_groups_flagged"]) or "none",
         "cafe": groups.get("internet-cafe", {}), "pr": groups.get("pr-team", {}),
+        "fam": groups.get("families", {}),
     }
     print(row, flush=True)
     return row
@@ -171,10 +194,11 @@ def main() -> None:
         return f"{g.get('flagged_accounts', '?')}/{g.get('accounts', '?')}, {'yes' if g.get('flagged_as_operation') else 'no'}"
 
     lines = ["| seed | F1 (planted) | benign FPR | ops flagged | internet-cafe: accounts flagged, as an operation | "
-             "pr-team: accounts flagged, as an operation | look-alike groups flagged |", "|---|---|---|---|---|---|---|"]
+             "pr-team: accounts flagged, as an operation | families: accounts flagged, as an operation | "
+             "look-alike groups flagged |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['seed']} | {r['f1']:.3f} | {r['fpr']:.4%} | {r['ops']} | {flagged(r['cafe'])} | "
-                     f"{flagged(r['pr'])} | {r['lookalikes']} |")
+                     f"{flagged(r['pr'])} | {flagged(r['fam'])} | {r['lookalikes']} |")
     lines += ["", "Crowds written by `benchmarks/other_crowds.py` itself, not by the simulator; see its docstring."]
     write_section("other-crowds", ("python benchmarks/other_crowds.py " + " ".join(sys.argv[1:])).strip(), "\n".join(lines))
 

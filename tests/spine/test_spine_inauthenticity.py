@@ -1,4 +1,4 @@
-"""Inauthenticity factors that must not fire on benign shared computers or on real people
+"""Inauthenticity factors that must not fire on households, shared computers or real people
 who repost an announcement (operations/inauthenticity.py)."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _engine(members: dict[str, list[tuple[str, str]]], links: list[dict], events
     return eng
 
 
-def test_a_shared_device_needs_corroboration_payment_does_not() -> None:
+def test_shared_identity_needs_behaviour_alike() -> None:
     cafe = [("svc", f"c{i}") for i in range(3)]
     operator = [("svc", f"o{i}") for i in range(3)]
     wallet = [("svc", f"w{i}") for i in range(3)]
@@ -49,14 +49,16 @@ def test_a_shared_device_needs_corroboration_payment_does_not() -> None:
         _link("shared_indicator", "o1", "o2", ["device:laptop"], 1e-6),
         _link("prompt_template", "o0", "o1", ["prompt_template:sc1:ab"], 1e-9),
         _link("prompt_template", "o1", "o2", ["prompt_template:sc1:ab"], 1e-9),
-        _link("shared_indicator", "w0", "w1", ["payment:card9"], 1e-6),
+        _link("shared_indicator", "w0", "w1", ["payment:card9", "device:tablet"], 1e-6),  # a household
         _link("shared_indicator", "w1", "w2", ["payment:card9"], 1e-6),
+        _link("shared_indicator", "w0", "w2", ["payment:card9"], 1e-6),
+        _link("code_lineage", "w0", "w2", ["code:f00d"], 1e-8),  # two of them write the same code
     ]
     ev = {m: 5 for m in cafe + operator + wallet}
     out = inauthenticity(_engine({"cafe": cafe, "op": operator, "wallet": wallet}, links, ev), corroborate_p=1e-5)
     assert out["cafe"]["shared_identity"] == 0.0
     assert out["op"]["shared_identity"] == 1.0
-    assert out["wallet"]["shared_identity"] == 1.0
+    assert out["wallet"]["shared_identity"] == 2 / 3
     # with a looser cut-off the weak text link corroborates c0-c1
     loose = inauthenticity(_engine({"cafe": cafe}, links[:3], {m: 5 for m in cafe}), corroborate_p=1e-2)
     assert loose["cafe"]["shared_identity"] == 2 / 3

@@ -3,14 +3,13 @@ independent people, each in [0, 1], combined as a noisy-or.
 
 Factors (docs/decisions/0003-operation-score.md):
 
-- ``shared_identity`` — share of the operation's accounts that share a payment
-  fingerprint or phone with another of its accounts (one person, one wallet,
-  many accounts), or a device *and* something beyond infrastructure (a link of a
-  content or behaviour layer significant on its own, or another identity
-  object): public and shared
-  computers — an internet café, a library, an office PC — put unrelated people
-  on one device, so a shared device alone is not a sign of one operator.
-  Addresses never count: NATs, VPNs and campuses share them.
+- ``shared_identity`` — share of the operation's accounts that share a device,
+  payment fingerprint or phone with another of its accounts *and* behave alike
+  (the same pair is joined by a content or behaviour layer whose link is
+  significant on its own): one operator, many accounts, one kind of work.
+  Sharing alone is what households (one family card, one tablet), internet
+  cafés, libraries and offices do, so it does not count by itself. Addresses
+  never count: NATs, VPNs and campuses share them.
 - ``batch_created`` — accounts created within ``batch_window_s`` of another of
   the operation's accounts, beyond what the population's sign-up rate explains.
 - ``ai_artefacts`` — share of accounts whose posted text (not a model's own
@@ -33,8 +32,6 @@ from typing import Any
 from opwatch.engines.base import Engine
 
 STRONG_KINDS = ("device", "payment", "phone")
-#: identity objects that mean "one operator" on their own; a device needs corroboration
-ALONE_KINDS = ("payment", "phone")
 FACTORS = ("shared_identity", "batch_created", "ai_artefacts", "copied_output", "automation")
 
 
@@ -50,15 +47,14 @@ def inauthenticity(
 ) -> dict[str, dict[str, float]]:
     """Per operation id: each factor and the combined ``score``. Needs ``op_members``,
     ``op_links`` (links inside operations), ``accounts``, ``events`` and ``signals``
-    registered. ``corroborate_p``: a content or behaviour link corroborates a shared
-    device when its own p-value is at most this (the pipeline passes the graph's
+    registered. ``corroborate_p``: a content or behaviour link corroborates shared
+    identity when its own p-value is at most this (the pipeline passes the graph's
     significance cutoff, so the link would have made the edge on its own)."""
     ops = engine.sql("SELECT operation_id, count(*) AS n FROM op_members GROUP BY operation_id")
     size = _scalar_map(ops, "operation_id", "n")
     out: dict[str, dict[str, float]] = {op: dict.fromkeys(FACTORS, 0.0) for op in size}
 
     strong = ", ".join(f"'{k}:'" for k in STRONG_KINDS)
-    alone = ", ".join(f"'{k}:'" for k in ALONE_KINDS)
     t = engine.sql(f"""
         WITH ev AS (
             SELECT operation_id, source_a, account_a, source_b, account_b,
@@ -71,17 +67,13 @@ def inauthenticity(
             FROM op_links WHERE layer <> 'shared_indicator' AND pvalue <= {float(corroborate_p)!r}
         ),
         pairs AS (
-            SELECT ev.operation_id, ev.source_a, ev.account_a, ev.source_b, ev.account_b,
-                   bool_or(kind IN ({alone})) AS alone,
-                   count(DISTINCT kind) FILTER (WHERE kind IN ({strong})) AS kinds,
-                   bool_or(kind IN ({strong})) AS strong
-            FROM ev GROUP BY ALL
+            SELECT DISTINCT operation_id, source_a, account_a, source_b, account_b
+            FROM ev WHERE kind IN ({strong})
         ),
         ok AS (
-            SELECT p.* FROM pairs p LEFT JOIN other o
+            SELECT p.* FROM pairs p JOIN other o
               ON o.operation_id = p.operation_id AND o.source_a = p.source_a AND o.account_a = p.account_a
              AND o.source_b = p.source_b AND o.account_b = p.account_b
-            WHERE p.strong AND (p.alone OR p.kinds > 1 OR o.operation_id IS NOT NULL)
         ),
         hits AS (
             SELECT operation_id, source_a AS source, account_a AS account_id FROM ok
