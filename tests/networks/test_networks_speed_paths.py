@@ -82,11 +82,84 @@ def test_poisson_tail_matches_scipy() -> None:
 
 def test_sliced_csv_equals_one_write(tmp_path: Path) -> None:
     n = 2345
+    rng = np.random.default_rng(1)
     t = pa.table({"user_1": [f"u{i}" for i in range(n)], "user_2": [f"v{i}" for i in range(n)],
-                  "weight": list(range(n)), "pvalue": np.linspace(0, 1, n)})
+                  "weight": list(range(n)), "k_1": rng.integers(0, 5, n),
+                  "expected": rng.choice([1e-300, 0.1, 1 / 3, 2.5e17, 7e-5], n), "pvalue": np.linspace(0, 1, n)})
     pacsv.write_csv(t, str(tmp_path / "a.csv"))
     _write_csv(t, tmp_path / "b.csv", threads=3, slice_rows=100)
-    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    # the same text; strings are quoted only where needed
+    assert (tmp_path / "a.csv").read_bytes().replace(b'"', b"") == (tmp_path / "b.csv").read_bytes().replace(b'"', b"")
+    assert (tmp_path / "b.csv").read_bytes().startswith(b'"user_1","user_2","weight"')
+    assert pacsv.read_csv(tmp_path / "a.csv").equals(pacsv.read_csv(tmp_path / "b.csv"))
+
+
+def test_csv_quotes_names_that_need_it(tmp_path: Path) -> None:
+    names = ["plain", 'say "hi"', "a,b", "line\nbreak", "ünï"] * 40
+    t = pa.table({"user_1": names, "user_2": names[::-1], "weight": list(range(len(names))),
+                  "pvalue": [None if i % 7 == 0 else i / 3 for i in range(len(names))]})
+    pacsv.write_csv(t, str(tmp_path / "a.csv"))
+    _write_csv(t, tmp_path / "b.csv", threads=2, slice_rows=3)
+    assert pacsv.read_csv(tmp_path / "a.csv").equals(pacsv.read_csv(tmp_path / "b.csv"))
+    empty = t.slice(0, 0)
+    _write_csv(empty, tmp_path / "c.csv")
+    assert (tmp_path / "c.csv").read_bytes() == b'"user_1","user_2","weight","pvalue"\n'
+
+
+def _sql_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opwatch.links.coordination import engine
+
+    monkeypatch.setattr(engine._KeyArrays, "load", classmethod(lambda cls, *a, **k: None))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_array_path_equals_sql_join(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """co_post / co_repost / co_reply by binary search (small chunks, threads) = the SQL windowed join:
+    ties, fractional times, windows 0 to infinite, min weights, blocked keys, totals."""
+    import math
+
+    from opwatch.links.coordination import engine
+    from opwatch.links.coordination.types import Params, get
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    ts = rng.integers(0, 400, n).astype(float) + rng.choice([0.0, 0.0, 0.5, 0.25], n)
+    events = pa.table({
+        "event_id": [f"e{i}" for i in range(n)], "account_id": [f"a{x}" for x in rng.integers(0, 25, n)],
+        "timestamp": ts, "text": ["x"] * n,
+        "repost_of": [None if r == 0 else f"k{r}" for r in rng.integers(0, 12, n)],
+        "reply_to": [None if r < 3 else f"r{r}" for r in rng.integers(0, 8, n)],
+    })
+    net = Networks.open(events, fmt="canonical")
+    cases = [(w, mw, cap) for w in (0.0, 0.5, 7.0, 60.0, math.inf) for mw in (1, 2) for cap in (0, 4)]
+    got = {}
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 50)
+    for ntype in ("co_post", "co_repost", "co_reply"):
+        for w, mw, cap in cases:
+            got[ntype, w, mw, cap] = engine.directed_edges(net.con, get(ntype), Params(window=w, min_weight=mw, max_key_accounts=cap))
+    _sql_path(monkeypatch)
+    for (ntype, w, mw, cap), (edges, totals) in got.items():
+        ref, ref_totals = engine.directed_edges(net.con, get(ntype), Params(window=w, min_weight=mw, max_key_accounts=cap))
+        assert totals == ref_totals, (ntype, w, mw, cap)
+        assert edges.equals(ref), (ntype, w, mw, cap)
+    assert got["co_post", 60.0, 1, 0][0].num_rows > 100
+
+
+def test_array_path_streams_edges_in_order(stream_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI writes chunks as they come; the file equals the one-table result."""
+    from click.testing import CliRunner
+
+    from opwatch.cli.networks import command
+    from opwatch.links.coordination import engine
+
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 500)
+    out = tmp_path / "e.csv"
+    res = CliRunner().invoke(command, ["compute", "co_post", "--input", str(stream_csv), "--window", "300", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ref = Networks.open(stream_csv).compute("co_post", window=300)
+    got = pacsv.read_csv(out, convert_options=pacsv.ConvertOptions(column_types={"user_1": pa.string(), "user_2": pa.string()}))
+    assert got.num_rows == ref.num_rows > 10000
+    assert got.equals(ref)
 
 
 def test_diurnal_stream_is_deterministic_and_leaves_default_alone() -> None:

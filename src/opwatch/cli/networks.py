@@ -103,12 +103,34 @@ def types_cmd() -> None:
 
 def _compute_one(net: Any, ntype: str, window: float | str, min_weight: int, similarity: float,
                  min_doc_size: int, fdr: float | None, undirected: bool) -> Any:
+    """The edges as one table, or — plain directed edges — as chunks to write as they come."""
     try:
         if undirected:
             return net.undirected(ntype, window, min_weight, similarity, fdr)
+        if fdr is None:
+            return net.compute_chunks(ntype, window, min_weight, similarity, min_doc_size)
         return net.compute(ntype, window, min_weight, similarity, min_doc_size, fdr)
     except (KeyError, ValueError) as exc:
         raise click.ClickException(str(exc).strip("'\"")) from exc
+
+
+def _write(edges: Any, path: str | Path, out_format: str | None, directed: bool) -> tuple[Path, int]:
+    """Write a table or chunks of one; returns the path and the number of edges."""
+    import pyarrow as pa
+
+    from opwatch.links.coordination.exports import write_edges
+
+    if isinstance(edges, pa.Table):
+        return write_edges(edges, path, out_format, directed=directed), edges.num_rows
+    rows = 0
+
+    def counted() -> Any:
+        nonlocal rows
+        for chunk in edges:
+            rows += chunk.num_rows
+            yield chunk
+
+    return write_edges(counted(), path, out_format, directed=directed), rows
 
 
 @command.command("compute")
@@ -124,14 +146,12 @@ def compute_cmd(network_type: str, input_path: str, input_format: str, window: s
                 min_doc_size: int, threads: int | None, min_weight: int, fdr: float | None,
                 undirected: bool, out: str, out_format: str | None) -> None:
     """Compute one NETWORK_TYPE (our name or the toolkit's, e.g. co_retweet) and write its edges."""
-    from opwatch.links.coordination.exports import write_edges
-
     w = _window(window)
     net = _open(input_path, input_format, threads, [network_type])
     edges = _compute_one(net, network_type, w, min_weight, similarity, min_doc_size, fdr, undirected)
-    write_edges(edges, out, out_format, directed=not undirected)
+    _, n_edges = _write(edges, out, out_format, not undirected)
     shown = f"{net.last_params.window:g}" if hasattr(net, "last_params") and not undirected else str(w)
-    _console().print(f"{network_type}: {edges.num_rows} edges (window {shown} s) → {out}")
+    _console().print(f"{network_type}: {n_edges} edges (window {shown} s) → {out}")
 
 
 @command.command("all")
@@ -145,8 +165,6 @@ def all_cmd(input_path: str, input_format: str, window: str, similarity: float, 
             threads: int | None, type_list: str, min_weight: int, fdr: float | None, out_dir: str,
             out_format: str) -> None:
     """Compute several network types from one read of the input."""
-    from opwatch.links.coordination.exports import write_edges
-
     w = _window(window)
     names = [t.strip() for t in type_list.split(",") if t.strip()]
     net = _open(input_path, input_format, threads, names)
@@ -158,8 +176,8 @@ def all_cmd(input_path: str, input_format: str, window: str, similarity: float, 
         task = progress.add_task("networks", total=len(names))
         for name in names:
             edges = _compute_one(net, name, w, min_weight, similarity, min_doc_size, fdr, False)
-            path = write_edges(edges, Path(out_dir) / f"{name}.{out_format}", out_format)
-            console.print(f"{name}: {edges.num_rows} edges → {path}")
+            path, n_edges = _write(edges, Path(out_dir) / f"{name}.{out_format}", out_format, True)
+            console.print(f"{name}: {n_edges} edges → {path}")
             progress.advance(task)
 
 

@@ -12,7 +12,7 @@ QUT toolkit's weight); ``undirected`` gives CooRTweet's columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,18 +100,33 @@ class Networks:
         fdr: float | None = None,
     ) -> pa.Table:
         """Directed edges of one network type, with expected matches and p-values."""
+        edges = engine.concat_chunks(list(self.compute_chunks(network_type, window, min_weight, similarity, min_doc_size)))
+        if fdr is not None:
+            edges = significance.fdr_filter(edges, self.last_totals, fdr)
+        return edges
+
+    def compute_chunks(
+        self,
+        network_type: str,
+        window: Window = 60.0,
+        min_weight: int = 1,
+        similarity: float | None = None,
+        min_doc_size: int | None = None,
+    ) -> Iterator[pa.Table]:
+        """:meth:`compute` without ``fdr``, as tables in ``user_1, user_2`` order (at least one).
+
+        Chunks are computed ahead on worker threads while the caller consumes
+        them (writes them, say), so the edges never need to be in memory at once.
+        """
         ntype = get(network_type)
         self._check_columns(network_type)
         params = self.params(
             network_type, window, min_weight=min_weight, similarity=similarity, min_doc_size=min_doc_size
         )
-        edges, totals = engine.directed_edges(self.con, ntype, params)
-        edges = significance.with_pvalues(edges, totals)
-        if fdr is not None:
-            edges = significance.fdr_filter(edges, totals, fdr)
+        chunks, totals = engine.edge_chunks(self.con, ntype, params, finish=significance.with_pvalues)
         self.last_totals = totals
         self.last_params = params
-        return edges
+        return chunks
 
     def evidence(
         self,

@@ -66,10 +66,10 @@ def poisson_pvalues(weight: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
     weight = np.floor(np.asarray(weight, dtype=np.float64))
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 1e-300)
-    out = np.ones(weight.shape, dtype=np.float64)
-    one = weight == 1  # most edges: P(X ≥ 1) = 1 − e^(−λ)
-    out[one] = -np.expm1(-lam[one])
-    pos = weight > 1
+    # most edges have weight 1: P(X ≥ 1) = 1 − e^(−λ) for all first, the others overwritten
+    out = -np.expm1(-lam)
+    out[weight <= 0] = 1.0
+    pos = np.flatnonzero(weight > 1)
     w, la = weight[pos], lam[pos]
     res = np.empty(w.shape, dtype=np.float64)
     upper = la < w
@@ -99,7 +99,7 @@ def poisson_pvalues(weight: np.ndarray, lam: np.ndarray) -> np.ndarray:
             active = active[(j[active] > 0) & (term[active] > 1e-17 * total[active])]
         res[lower] = 1.0 - total
     out[pos] = res
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def bh_keep(pvalues: np.ndarray, m: float, q: float) -> np.ndarray:
