@@ -40,11 +40,13 @@ CACHE = Path(os.environ.get("OPWATCH_BENCH_CACHE", tempfile.gettempdir())) / "op
 OPWATCH = [sys.executable, "-c", "import sys; from opwatch.cli import main; sys.argv[0] = 'opwatch'; main()"]
 
 
-def measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; returns wall seconds, peak RSS in MB, stdout."""
+def measured(cmd: list[str], timeout: float | None = None) -> tuple[float, float, str]:
+    """Run ``cmd``; returns wall seconds, peak RSS in MB, stdout. Raises
+    ``subprocess.TimeoutExpired`` past ``timeout`` seconds (the process is killed)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=False,
+                          timeout=timeout)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:6])} failed: {proc.stderr[-3000:]}")
@@ -116,6 +118,7 @@ def bench_size(size: str, types: list[str], opts: argparse.Namespace, work: Path
 
     main_src = input_for(size)
     tk_total = prepare(main_src)[1] if tk else 0.0
+    any_stopped = False
     all_types = [t for t in types if not (t == "co_post" and own_post_input(size))]
     for ntype in types:
         src = input_for(size, ntype)
@@ -127,7 +130,19 @@ def bench_size(size: str, types: list[str], opts: argparse.Namespace, work: Path
         row: dict[str, object] = {"size": size + ("/post" if src != main_src else ""), "type": ntype, "opwatch_s": ow_s, "opwatch_mb": ow_mb, "opwatch_edges": len(ours)}
         if tk and ntype not in opts.skip_toolkit.get(size, ()):
             dump = work / f"{size}_{ntype}.json"
-            wall, tk_mb, stdout = measured([sys.executable, __file__, "--_toolkit-child", str(db), ntype, str(opts.window), str(opts.min_weight), str(opts.similarity), str(dump)])
+            try:
+                wall, tk_mb, stdout = measured([sys.executable, __file__, "--_toolkit-child", str(db), ntype, str(opts.window), str(opts.min_weight), str(opts.similarity), str(dump)],
+                                               timeout=opts.toolkit_timeout)
+            except subprocess.TimeoutExpired:
+                # stopped: its time is a lower bound, and so is the speed-up
+                if src == main_src:
+                    tk_total += float(opts.toolkit_timeout)
+                    any_stopped = True
+                row.update({"toolkit_s": pre_s + float(opts.toolkit_timeout), "toolkit_stopped": True,
+                            "toolkit_compute_s": float(opts.toolkit_timeout), "parity": "toolkit stopped"})
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                continue
             compute_s = float(stdout.strip().splitlines()[-1])
             theirs = {(a, b): w for a, b, w in json.loads(dump.read_text())}
             cmp = toolkit.compare(ours, theirs)
@@ -144,6 +159,7 @@ def bench_size(size: str, types: list[str], opts: argparse.Namespace, work: Path
         row = {"size": size, "type": f"all {len(all_types)} (one read)", "opwatch_s": all_s, "opwatch_mb": all_mb}
         if tk and not opts.skip_toolkit.get(size):
             row["toolkit_s"] = tk_total
+            row["toolkit_stopped"] = any_stopped
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows
@@ -165,10 +181,12 @@ def table(rows: list[dict[str, object]]) -> str:
     for r in rows:
         tk = r.get("toolkit_s")
         ow = _num(r["opwatch_s"])
-        speed = f"{_num(tk) / ow:.1f}×" if tk else "—"
+        stopped = bool(r.get("toolkit_stopped"))
+        speed = (("≥ " if stopped else "") + f"{_num(tk) / ow:.1f}×") if tk else "—"
         tk_mb = r.get("toolkit_mb")
+        tk_text = ("> " if stopped else "") + f"{_num(tk):.1f}" + (" (stopped)" if stopped else "") if tk else "not run"
         lines.append(
-            f"| {r['size']} | {r['type']} | {f'{_num(tk):.1f}' if tk else 'not run'} | {ow:.2f} | {speed} | "
+            f"| {r['size']} | {r['type']} | {tk_text} | {ow:.2f} | {speed} | "
             f"{f'{_num(tk_mb):.0f}' if tk_mb else '—'} | {_num(r['opwatch_mb']):.0f} | "
             f"{r.get('toolkit_edges', '—')} / {r.get('opwatch_edges', '—')} | {r.get('parity', '—')} |"
         )
@@ -187,6 +205,8 @@ def main() -> None:
     ap.add_argument("--similarity", type=float, default=0.8)
     ap.add_argument("--skip-toolkit", default="", help="size:type+type,… toolkit runs to leave out (e.g. 1m:co_post+co_similar)")
     ap.add_argument("--no-toolkit", action="store_true")
+    ap.add_argument("--toolkit-timeout", type=float, default=None,
+                    help="stop a toolkit compute after this many seconds; its time and the speed-up become bounds")
     ap.add_argument("--all-run", action="store_true", help="also time one 'networks all' run per size")
     ap.add_argument("--write", action="store_true", help="write the table to docs/benchmarks.md")
     ap.add_argument("--results", default=None, help="append JSON rows to this file as well")
