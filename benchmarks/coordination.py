@@ -20,6 +20,7 @@ import argparse
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,8 +46,16 @@ def measured(cmd: list[str], timeout: float | None = None) -> tuple[float, float
     ``subprocess.TimeoutExpired`` past ``timeout`` seconds (the process is killed)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=False,
-                          timeout=timeout)
+    # its own process group, so that a timeout stops the measured program too, not only `time`
+    with subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env, start_new_session=True) as p:
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise
+    proc = subprocess.CompletedProcess(p.args, p.returncode, out, err)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:6])} failed: {proc.stderr[-3000:]}")
