@@ -107,9 +107,9 @@ def test_csv_quotes_names_that_need_it(tmp_path: Path) -> None:
 
 
 def _sql_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    from opwatch.links.coordination import engine
+    from opwatch.links.coordination import arrays
 
-    monkeypatch.setattr(engine._KeyArrays, "load", classmethod(lambda cls, *a, **k: None))
+    monkeypatch.setattr(arrays.KeyArrays, "load", classmethod(lambda cls, *a, **k: None))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -183,7 +183,7 @@ def write_csv(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from opwatch.links.coordination.engine import ordered_map
+    from opwatch.links.coordination.arrays import ordered_map
 
     def slices() -> Iterator[tuple[bool, pa.Table]]:
         first = True
