@@ -154,9 +154,8 @@ def _score(
         """),
     )
     pol = policy(engine, sp)
-    # a link that is significant on its own at the graph's cut-off can corroborate a shared device
-    cutoff = float(10 ** -graph.surprise.min()) if graph.surprise.size else 1e-4
-    inauth = inauthenticity(engine, corroborate_p=cutoff)
+    # a content or behaviour link that would make an edge on its own corroborates shared identity
+    inauth = inauthenticity(engine, corroborate_p=graph.single_layer_cutoff())
     profiles = _profiles(engine, {op: [split_account_key(k) for k in keys] for op, keys in members_by_op.items()})
     evidence = _top_evidence(engine)
     ops = []

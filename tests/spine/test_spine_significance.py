@@ -68,3 +68,23 @@ def test_objects_above_the_cap_make_no_pairs_and_p_above_keep_is_dropped() -> No
     out = cooccurrence_links(ctx, "inc", "t", max_object_accounts=1000, keep_pvalue=1e-9)
     assert out.num_rows == 0
     assert ctx.params["tested_pairs"]["t"] > 0
+
+
+def test_single_layer_cutoff_is_where_one_layer_alone_makes_an_edge() -> None:
+    from opwatch.models import LINK_SCHEMA
+    from opwatch.operations.graph import build_graph
+
+    def link(layer: str, a: str, b: str, p: float) -> dict[str, object]:
+        return {"layer": layer, "source_a": "s", "account_a": a, "source_b": "s", "account_b": b,
+                "weight": 1.0, "pvalue": p, "n_shared": 1, "evidence": "[]"}
+
+    rows = [link("x", "a", "b", 1e-9), link("y", "a", "b", 1e-3), link("x", "c", "d", 1e-6),
+            link("y", "e", "f", 1e-7), link("x", "g", "h", 0.04)]
+    graph = build_graph(pa.Table.from_pylist(rows, schema=LINK_SCHEMA), fdr=0.01, tested_pairs=100)
+    assert graph.n_layers == 2 and graph.src.size == 3  # g-h is not significant
+    cut = graph.single_layer_cutoff()
+    # a lone link at the cut-off has exactly the weakest kept combined p-value
+    assert abs(2 / (1 / cut + 1) - 10 ** -graph.surprise.min()) < 1e-15
+    assert 1e-6 <= cut < 0.04
+    empty = build_graph(pa.Table.from_pylist([rows[-1]], schema=LINK_SCHEMA), fdr=0.01, tested_pairs=100)
+    assert empty.single_layer_cutoff() == 0.0

@@ -27,6 +27,16 @@ class AccountGraph:
     qvalue: np.ndarray
     layers: list[list[str]]  # layers behind each edge
     tested_pairs: int
+    n_layers: int = 1  # layers combined by the harmonic mean
+
+    def single_layer_cutoff(self) -> float:
+        """The largest p-value one layer's link may have and still make an edge on its own
+        (the other layers absent, i.e. p = 1, in the harmonic mean); 0 without edges."""
+        if self.surprise.size == 0:
+            return 0.0
+        cut = float(10 ** -self.surprise.min())  # the weakest kept combined p
+        n = self.n_layers
+        return 1.0 / (n / cut - (n - 1))
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -76,6 +86,7 @@ def build_graph(
         qvalue=q[keep],
         layers=[sorted(layers_by_pair[i]) for i in keep.tolist()],
         tested_pairs=m,
+        n_layers=n_layers,
     )
 
 

@@ -32,6 +32,7 @@ from opwatch.models import dumps
 from opwatch.registry import register_detector
 from opwatch.signals.base import DetectContext, Detector, empty_signals, signals_table
 from opwatch.signals.behaviour.timeline import AI_EVENT_SQL
+from opwatch.signals.scripts import SINGLE_LANGUAGE_SCRIPTS
 
 #: default candidate languages (ISO 639-1)
 DEFAULT_LANGUAGES: tuple[str, ...] = (
@@ -41,16 +42,6 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 ROLES = ("prompt", "output", "post")
 
 _NOISE = re.compile(r"```.*?(```|$)|https?://\S+|www\.\S+|[@#][\w.]+|\S+@\S+\.\w+", re.S)
-_SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("ja", re.compile(r"[\u3040-\u30ff]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff]")),
-    ("el", re.compile(r"[\u0370-\u03ff]")),
-    ("he", re.compile(r"[\u0590-\u05ff]")),
-    ("th", re.compile(r"[\u0e00-\u0e7f]")),
-    ("ka", re.compile(r"[\u10a0-\u10ff]")),
-    ("hy", re.compile(r"[\u0530-\u058f]")),
-)
 
 
 @lru_cache(maxsize=4)
@@ -70,7 +61,7 @@ def clean_for_language(text: str | None, max_chars: int = 300) -> str:
 
 def _by_script(text: str) -> str | None:
     letters = sum(ch.isalpha() for ch in text) or 1
-    for code, pattern in _SCRIPTS:
+    for code, pattern in SINGLE_LANGUAGE_SCRIPTS:
         if len(pattern.findall(text)) >= 0.3 * letters:
             return code
     return None

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
+from opwatch.signals.scripts import SINGLE_LANGUAGE_SCRIPTS
+
 _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ja", re.compile(r"[\u3040-\u30ff]")),
-    ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    *SINGLE_LANGUAGE_SCRIPTS,
+    # coarse on purpose: the rules' languages are ru and ar among those written in these scripts
     ("ru", re.compile(r"[\u0400-\u04ff]")),
     ("ar", re.compile(r"[\u0600-\u06ff]")),
 )
