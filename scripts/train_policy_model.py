@@ -158,6 +158,52 @@ def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, thr
     return lo, fpr(lo)
 
 
+def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
+        cv_folds: int = 5, category_cv: bool = True) -> tuple[PolicyModel, dict[str, float]]:
+    """Fit both heads on ``rows``; the prior shift is set for ``prior`` (calibration may replace it).
+
+    ``cv_folds`` = 0 skips the internal cross-validation (the Platt scaling then comes from the
+    training scores themselves, which is optimistic; only for quick development runs).
+    """
+    tax = load_taxonomy()
+    texts = [r[0] for r in rows]
+    y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
+    X = featurise(texts)
+    sw = np.asarray([shared_weight if r[2].startswith("shared:") else 1.0 for r in rows])
+    harm = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=seed)
+    if cv_folds:
+        cv = StratifiedKFold(cv_folds, shuffle=True, random_state=seed)
+        d_cv = cross_val_predict(harm, X, y, cv=cv, method="decision_function", params={"sample_weight": sw})
+    harm.fit(X, y, sample_weight=sw)
+    if not cv_folds:
+        d_cv = harm.decision_function(X)
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(d_cv[:, None], y)
+    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    pi_train = float(y.mean())
+    shift = float(np.log(prior / (1 - prior)) - np.log(pi_train / (1 - pi_train)))
+
+    cats = list(tax.harmful_ids)
+    idx = [i for i, r in enumerate(rows) if r[1] in cats]
+    yc = np.asarray([cats.index(rows[i][1]) for i in idx])
+    cat_head = LogisticRegression(C=C, max_iter=300, tol=1e-3, class_weight="balanced")
+    metrics = {"cv_auc_harm": round(float(roc_auc_score(y, d_cv)), 4)}
+    if category_cv:
+        cat_cv = cross_val_predict(cat_head, X[idx], yc, cv=StratifiedKFold(3, shuffle=True, random_state=seed))
+        metrics["cv_accuracy_category"] = round(float((cat_cv == yc).mean()), 4)
+    cat_head.fit(X[idx], yc)
+    model = PolicyModel(
+        categories_=cats,
+        harm_coef_=harm.coef_[0].astype(np.float32),
+        harm_intercept_=float(harm.intercept_[0]),
+        platt_=(a, b),
+        prior_shift_=shift,
+        cat_coef_=cat_head.coef_.astype(np.float32),
+        cat_intercept_=cat_head.intercept_.astype(np.float32),
+        meta_={},
+    )
+    return model, metrics
+
+
 def sha(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -179,7 +225,7 @@ def main() -> None:
                     help="deployment share of harmful requests (used when there is no calibration split)")
     ap.add_argument("--target-fpr", type=float, default=0.008,
                     help="false-positive rate of the default path on the harmless calibration split")
-    ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--C", type=float, default=2.0)
     ap.add_argument("--shared-weight", type=float, default=3.0,
                     help="sample weight of rows from the shared sets (team-written rows weigh 1): they are "
                          "real requests, fewer than the expanded team rows")
@@ -188,32 +234,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     tax = load_taxonomy()
     rows = team_rows(args.data, rng, args.frames_per_core, args.n_generic)
-    extra = [] if args.no_shared else shared_rows(args.shared)
-    rows += extra
-    texts = [r[0] for r in rows]
+    rows += [] if args.no_shared else shared_rows(args.shared)
+    model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior)
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
-    X = featurise(texts)
-    sw = np.asarray([args.shared_weight if r[2].startswith("shared:") else 1.0 for r in rows])
-
-    harm = LogisticRegression(
-        C=args.C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=args.seed
-    )
-    cv = StratifiedKFold(5, shuffle=True, random_state=args.seed)
-    d_cv = cross_val_predict(harm, X, y, cv=cv, method="decision_function", params={"sample_weight": sw})
-    platt = LogisticRegression(C=1e6, max_iter=1000).fit(d_cv[:, None], y)
-    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     pi_train = float(y.mean())
-    shift = float(np.log(args.prior / (1 - args.prior)) - np.log(pi_train / (1 - pi_train)))
-    harm.fit(X, y, sample_weight=sw)
-
-    cats = [c for c in tax.harmful_ids]
-    idx = [i for i, r in enumerate(rows) if r[1] in cats]
-    yc = np.asarray([cats.index(rows[i][1]) for i in idx])
-    cat_head = LogisticRegression(C=args.C, max_iter=300, tol=1e-3, class_weight="balanced")
-    cat_cv = cross_val_predict(
-        cat_head, X[idx], yc, cv=StratifiedKFold(3, shuffle=True, random_state=args.seed)
-    )
-    cat_head.fit(X[idx], yc)
+    cats = model.categories_
 
     files = sorted(args.data.glob("*.yaml"))
     files = [f for f in files if f.name != "heldout.yaml"]
@@ -241,25 +266,11 @@ def main() -> None:
                 "licence": licences.get(name, "Apache-2.0 (Do-Not-Answer)"),
                 "committed": False,
             })
-    metrics = {
-        "cv_auc_harm": round(float(roc_auc_score(y, d_cv)), 4),
-        "cv_accuracy_category": round(float((cat_cv == yc).mean()), 4),
-    }
     meta = {
         "trained_with": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
         "seed": args.seed, "C": args.C, "shared_weight": args.shared_weight, "prior": args.prior, "pi_train": round(pi_train, 4),
         "rows": len(rows), "data_hash": sha(files), "sources": sources, "cv": metrics,
     }
-    model = PolicyModel(
-        categories_=cats,
-        harm_coef_=harm.coef_[0].astype(np.float32),
-        harm_intercept_=float(harm.intercept_[0]),
-        platt_=(a, b),
-        prior_shift_=shift,
-        cat_coef_=cat_head.coef_.astype(np.float32),
-        cat_intercept_=cat_head.intercept_.astype(np.float32),
-        meta_=meta,
-    )
     cal = [] if args.no_shared else calibration_texts(args.shared)
     if cal:
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
@@ -275,7 +286,7 @@ def main() -> None:
             "rows": len(cal), "licence": "CC BY-NC 4.0 (Alpaca)", "committed": False,
         })
     else:
-        meta["calibration"] = {"split": None, "prior": args.prior, "shift": round(shift, 4)}
+        meta["calibration"] = {"split": None, "prior": args.prior, "shift": round(model.prior_shift_, 4)}
     model.meta_ = meta
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out / "policy-model.npz")
@@ -302,7 +313,7 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
 
 Written by `scripts/train_policy_model.py`; do not edit by hand.
 
-- Features: hashed word 1-2-grams, character 3-5-grams, Chinese character 1-2-grams and
+- Features: hashed word 1-2-grams (function words kept), character 3-5-grams, Chinese character 1-2-grams and
   harm-lexicon tokens (2^19 dims, no vocabulary).
 - Heads: logistic regression harmful-vs-harmless (Platt-calibrated with 5-fold CV
   scores, then shifted in log-odds so that the default path, rules + model, flags

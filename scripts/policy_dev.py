@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Compare policy-model settings and training data on a development split, never on held-out rows.
+
+The shared sets' *train halves* (:func:`benchmarks.classify.is_train_row`) are split once
+more by the second byte of the same md5: a quarter (:func:`is_dev_row`) is held back
+from training and scored; the rest trains. False positives are counted on the half of
+Alpaca harmless_train that was looked at while writing harmless examples (never trained
+on, never used for calibration), and on the team's look-alikes written for this purpose
+(data/policy/heldout.yaml's benign list is *not* read: it belongs to the benchmark). The
+threshold is calibrated exactly as the shipped model's is (on the other Alpaca half).
+
+    PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 3]
+        [--n-generic 9000] [--folds 4]
+
+``--folds 4`` runs the four dev quarters in turn (out-of-fold over the whole train halves).
+Prints the development false-positive rate, recall per source and category accuracy on
+mapped rows. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchmarks.classify import (  # noqa: E402
+    DNA_MISUSE,
+    STRONGREJECT_MAP,
+    _dna_gold,
+    is_train_row,
+)
+from train_policy_model import calibrate_shift, calibration_texts, fit, shared_rows, team_rows  # noqa: E402
+
+from opwatch.signals.policy import Classifier  # noqa: E402
+from opwatch.signals.policy.taxonomy import load_taxonomy  # noqa: E402
+
+#: False-positive rates at which the development recall is compared.
+CURVE = (0.005, 0.008, 0.01)
+
+
+def dev_fold(text: str) -> int:
+    """Which development quarter a train-half row falls in (second md5 byte, mod 4)."""
+    return hashlib.md5(text.strip().encode("utf-8")).digest()[1] % 4
+
+
+def _gold_by_text(misuse: Path) -> dict[str, set[str]]:
+    """Mapped gold categories of the shared train-half rows (as the benchmark maps them)."""
+    import csv
+
+    gold: dict[str, set[str]] = {}
+    with (misuse / "strongreject_dataset.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            g = STRONGREJECT_MAP.get(r["category"])
+            if g:
+                gold[r["forbidden_prompt"]] = g
+    for area in DNA_MISUSE:
+        for line in (misuse / "donotanswer" / f"{area}.jsonl").read_text(encoding="utf-8").splitlines():
+            obj = json.loads(line)
+            g2 = _dna_gold(obj.get("intents", []))
+            if g2:
+                gold[obj["prompt"]] = g2
+    return gold
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT / "data" / "policy")
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--exclude", nargs="*", default=[], help="team data files to leave out (names)")
+    ap.add_argument("--C", type=float, default=2.0)
+    ap.add_argument("--shared-weight", type=float, default=3.0)
+    ap.add_argument("--n-generic", type=int, default=9000)
+    ap.add_argument("--frames-per-core", type=int, default=4)
+    ap.add_argument("--target-fpr", type=float, default=0.008)
+    ap.add_argument("--folds", type=int, default=1, help="how many of the four dev quarters to run")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--show", type=int, default=0,
+                    help="print this many false positives (looked-at Alpaca half) and dev misses of fold 0")
+    args = ap.parse_args()
+    misuse = args.shared / "misuse"
+    if not misuse.exists():
+        sys.exit(f"{misuse} not found: the development split needs ../shared/data")
+    tax = load_taxonomy()
+    team = [r for r in team_rows(args.data, random.Random(args.seed), args.frames_per_core, args.n_generic)
+            if r[2] not in set(args.exclude)]
+    shared = shared_rows(args.shared)
+    cal = calibration_texts(args.shared)
+    looked = [x["instruction"] for x in json.loads((misuse / "harmless_train.json").read_text())
+              if is_train_row(x["instruction"])]
+    gold = _gold_by_text(misuse)
+    tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    cat_ok = cat_n = 0
+    fps: list[float] = []
+    curve: dict[float, list[int]] = {t: [0, 0] for t in CURVE}
+    for fold in range(args.folds):
+        train = team + [r for r in shared if dev_fold(r[0]) != fold]
+        dev = [r for r in shared if dev_fold(r[0]) == fold and r[1] != "benign"]
+        dev_benign = [r for r in shared if dev_fold(r[0]) == fold and r[1] == "benign"]
+        model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False)
+        model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
+        model.meta_ = {"dev": True}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "m.npz"
+            model.save(path)
+            clf = Classifier(model=path, layers=("rules", "model"))
+            res_l = clf.classify(looked)
+            fp = sum(r.flagged for r in res_l) / len(looked)
+            fps.append(fp)
+            res = clf.classify([r[0] for r in dev])
+            res_b = clf.classify([r[0] for r in dev_benign])
+            for target in CURVE:  # recall at a fixed false-positive rate on all of harmless_train
+                model.prior_shift_, _ = calibrate_shift(model, cal + looked, target, tax.flag_threshold)
+                model.save(path)
+                clf_t = Classifier(model=path, layers=("rules", "model"))
+                curve[target][0] += sum(o.flagged for o in clf_t.classify([r[0] for r in dev]))
+                curve[target][1] += len(dev)
+        if fold == 0 and args.show:
+            print("false positives:", *[f"  {o.category} {o.score:.2f} | {t}" for t, o in zip(looked, res_l, strict=True)
+                                        if o.flagged][: args.show], sep="\n")
+            print("category errors (flagged, mapped):", *[
+                f"  {o.category} not in {sorted(gold[r[0]])} | {r[0][:160]}" for r, o in zip(dev, res, strict=True)
+                if o.flagged and r[0] in gold and o.category not in gold[r[0]]], sep="\n")
+            print("dev misses:", *[f"  {r[2]} | {r[0][:200]}" for r, o in zip(dev, res, strict=True)
+                                   if not o.flagged][: args.show], sep="\n")
+        for r, out in zip(dev, res, strict=True):
+            t = tot[r[2].removeprefix("shared:")]
+            t[0] += out.flagged
+            t[1] += 1
+            g = gold.get(r[0])
+            if g:
+                cat_n += 1
+                cat_ok += out.flagged and out.category in g
+        tb = tot["(benign advice rows: flag rate)"]
+        tb[0] += sum(o.flagged for o in res_b)
+        tb[1] += len(res_b)
+        print(f"fold {fold}: calibration FP {cal_fpr:.4f}, looked-at Alpaca FP {fp:.4f}", file=sys.stderr)
+    hits = sum(v[0] for k, v in tot.items() if not k.startswith("("))
+    n = sum(v[1] for k, v in tot.items() if not k.startswith("("))
+    print(f"dev recall {hits / n:.3f} of {n}; category (mapped) {cat_ok / max(cat_n, 1):.3f} of {cat_n}; "
+          f"looked-at Alpaca FP {sum(fps) / len(fps):.4f}")
+    print("recall at a fixed FP on all of Alpaca harmless_train: "
+          + ", ".join(f"{t:.1%}: {h / max(m, 1):.3f}" for t, (h, m) in curve.items()))
+    for k, (h, m) in sorted(tot.items()):
+        print(f"  {k}: {h / max(m, 1):.3f} of {m}")
+
+
+if __name__ == "__main__":
+    main()
