@@ -1,7 +1,8 @@
 """The offline model: hashed word and character n-grams into two linear heads.
 
-Features need no vocabulary and no download: word 1-2-grams (English stop
-words dropped), character 3-5-grams (within words), Chinese character 1- and
+Features need no vocabulary and no download: word 1-2-grams (function words
+kept: "how can I", "my neighbour's", "without getting caught" carry the intent
+of a request), character 3-5-grams (within words), Chinese character 1- and
 2-grams as extra word tokens (Chinese has no spaces), and one pseudo-token per word found in the harm lexicon
 (``lexicon.yaml``: groups such as weapons, crime, drugs, deception), all hashed
 into a fixed space. The lexicon lets a small training set generalise: a request
@@ -33,7 +34,7 @@ from sklearn.utils import murmurhash3_32
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 3  # 3: Chinese character 1-2-gram tokens
+FORMAT_VERSION = 4  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept
 N_WORD = 2**18
 N_CHAR = 2**18
 _TOKEN = re.compile(r"(?u)\b\w+\b")
@@ -109,7 +110,6 @@ def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
         analyzer="word",
         ngram_range=(1, 2),
         token_pattern=r"(?u)\b\w+\b",
-        stop_words="english",
         alternate_sign=False,
         norm="l2",
         dtype=np.float32,
