@@ -130,6 +130,8 @@ def main() -> None:
             print("category errors (flagged, mapped):", *[
                 f"  {o.category} not in {sorted(gold[r[0]])} | {r[0][:160]}" for r, o in zip(dev, res, strict=True)
                 if o.flagged and r[0] in gold and o.category not in gold[r[0]]], sep="\n")
+            print("advice rows flagged:", *[f"  {o.category} {o.score:.2f} | {r[0][:160]}"
+                                            for r, o in zip(dev_benign, res_b, strict=True) if o.flagged], sep="\n")
             print("dev misses:", *[f"  {r[2]} | {r[0][:200]}" for r, o in zip(dev, res, strict=True)
                                    if not o.flagged][: args.show], sep="\n")
         for r, out in zip(dev, res, strict=True):
