@@ -116,47 +116,14 @@ def calibration_texts(shared: Path) -> list[str]:
 
 
 def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, threshold: float) -> tuple[float, float]:
-    """The log-odds shift at which the default path (rules + model) flags ``target_fpr`` of ``texts``.
+    """The log-odds shift at which the default path (shipped rules + model) flags ``target_fpr`` of ``texts``.
 
-    Reproduces the combination of combine.py for the overall harm score H: the
-    model's P(harmful), noisy-OR with the harmful rule hits below the threshold,
-    scaled down by the benign-context hits, then noisy-OR with the decisive rule
-    hits (weight >= threshold), which benign context does not damp; flagged when
-    H >= threshold. Bisection on the shift. Returns (shift, false-positive rate
-    at that shift).
+    Same computation as ``opwatch calibrate`` (opwatch.signals.policy.calibrate).
     """
-    from opwatch.signals.policy.combine import decisive
+    from opwatch.signals.policy.calibrate import calibrate_shift as _calibrate
     from opwatch.signals.policy.rules import load_rules
 
-    rules = load_rules(None, load_taxonomy().ids)
-    keep_r = np.ones(len(texts))
-    hold_r = np.ones(len(texts))
-    damp = np.ones(len(texts))
-    for i, hits in enumerate(rules.match(texts)):
-        for h in hits:
-            if h.category == BENIGN:
-                damp[i] *= 1.0 - h.weight
-            elif decisive(h, threshold):
-                hold_r[i] *= 1.0 - h.weight
-            else:
-                keep_r[i] *= 1.0 - h.weight
-    d = np.asarray(featurise(texts) @ model.harm_coef_).ravel() + model.harm_intercept_
-    a, b = model.platt_
-    z = a * d + b
-
-    def fpr(shift: float) -> float:
-        p = 1.0 / (1.0 + np.exp(-(z + shift)))
-        return float((1.0 - (1.0 - (1.0 - (1.0 - p) * keep_r) * damp) * hold_r >= threshold).mean())
-
-    lo, hi = -30.0, 10.0  # fpr(lo) ~ rules only; fpr is increasing in the shift
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if fpr(mid) <= target_fpr:
-            lo = mid
-        else:
-            hi = mid
-    return lo, fpr(lo)
-
+    return _calibrate(model, load_rules(None, load_taxonomy().ids), texts, target_fpr, threshold)
 
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
         cv_folds: int = 5, category_cv: bool = True) -> tuple[PolicyModel, dict[str, float]]:

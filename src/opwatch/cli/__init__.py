@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "eval",
     "networks",
     "classify",
+    "calibrate",
     "aitext",
 )
 

@@ -21,11 +21,13 @@ from opwatch.cli._ui import console, err_console, fail, progress_bars
 @click.option("--rules", "extra_rules", multiple=True, type=click.Path(exists=True),
               help="Extra rule file or directory (repeatable), added to the shipped rules.")
 @click.option("--threshold", type=float, help="Flag threshold (default: the taxonomy's).")
+@click.option("--policy-model", "model_path", type=click.Path(exists=True, dir_okay=False),
+              help="Offline model weights (default: the shipped ones; `opwatch calibrate` writes your own).")
 @click.option("--quarantine", type=click.Path(dir_okay=False, path_type=Path),
               help="Where bad input lines go (default: OUT with .quarantine.jsonl).")
 def command(input_path: Path, out_path: Path, judge_url: str | None, judge_model: str | None,
             judge_min_score: float, taxonomy: str | None, extra_rules: tuple[str, ...],
-            threshold: float | None, quarantine: Path | None) -> None:
+            threshold: float | None, model_path: str | None, quarantine: Path | None) -> None:
     """Classify each line's `text` into the usage-policy taxonomy.
 
     Each input line is a JSON object with `id` and `text` (other fields are kept).
@@ -43,7 +45,7 @@ def command(input_path: Path, out_path: Path, judge_url: str | None, judge_model
     if not input_path.exists():
         fail(f"{input_path} does not exist. Give a JSON Lines file with `id` and `text` on each line.")
     try:
-        clf = Classifier(taxonomy=taxonomy, extra_rules=extra_rules, threshold=threshold,
+        clf = Classifier(taxonomy=taxonomy, extra_rules=extra_rules, threshold=threshold, model=model_path,
                          judge_url=judge_url, judge_model=judge_model, judge_min_score=judge_min_score,
                          layers=("rules", "model", "judge") if judge_url else ("rules", "model"))
     except (RuleError, TaxonomyError, ModelError) as exc:

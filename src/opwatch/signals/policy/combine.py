@@ -84,6 +84,33 @@ def decisive(hit: RuleHit, threshold: float) -> bool:
     return hit.category != BENIGN and hit.weight >= threshold
 
 
+def harm_factors(
+    hits: Sequence[Sequence[RuleHit]], threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per text, the rule part of the overall harm score ``H``.
+
+    Returns ``(keep, hold, damp)``: the products of ``1 - weight`` over the
+    ambiguous harmful hits, over the decisive harmful hits, and over the
+    benign-context hits. With the model's P(harmful) ``p`` (and no judge),
+    ``H = 1 - (1 - (1 - (1 - p) * keep) * damp) * hold`` — what
+    :func:`combine` computes and what threshold calibration (calibrate.py)
+    inverts.
+    """
+    n = len(hits)
+    keep = np.ones(n)
+    hold = np.ones(n)
+    damp = np.ones(n)
+    for i, text_hits in enumerate(hits):
+        for h in text_hits:
+            if h.category == BENIGN:
+                damp[i] *= 1.0 - h.weight
+            elif decisive(h, threshold):
+                hold[i] *= 1.0 - h.weight
+            else:
+                keep[i] *= 1.0 - h.weight
+    return keep, hold, damp
+
+
 def combine(
     harmful: Sequence[str],
     model_scores: np.ndarray | None,

@@ -17,6 +17,10 @@ else ``benign`` and the benign score), and ``evidence`` holds ``flagged``,
 reaches ``detail_min`` also every category's score and what fired (kept out
 of the rest to keep the table small).
 
+``model`` names other offline weights than the shipped ones (for example a
+copy calibrated on the service's own harmless traffic by ``opwatch
+calibrate``).
+
 ``policy_account`` turns those into one signal per account (see profile.py),
 so that an account whose requests are each borderline but consistently so is
 found. It reads the ``policy`` rows from ``signals`` when the signal stage has
@@ -61,6 +65,7 @@ class PolicyDetector(Detector):
         batch_size: int = 20000,
         model_on_posts: bool = False,
         post_kinds: tuple[str, ...] = POST_KINDS,
+        model: str | None = None,
     ) -> None:
         self.detail_min = detail_min
         self.judge_url = judge_url
@@ -68,18 +73,20 @@ class PolicyDetector(Detector):
         self.batch_size = batch_size
         self.model_on_posts = model_on_posts
         self.post_kinds = tuple(post_kinds)
+        self.model = model
 
     def _classifier(self) -> Any:
         from opwatch.signals.policy.classifier import Classifier
 
-        if self.judge_url:
-            return Classifier(judge_url=self.judge_url, judge_model=self.judge_model)
+        if self.judge_url or self.model:
+            return Classifier(judge_url=self.judge_url, judge_model=self.judge_model, model=self.model,
+                              layers=("rules", "model", "judge") if self.judge_url else ("rules", "model"))
         return Classifier.default()
 
     def run(self, ctx: DetectContext) -> pa.Table:
         key = _events_key(ctx)
         cacheable = (
-            not self.judge_url and self.detail_min == 0.2 and not self.model_on_posts
+            not self.judge_url and not self.model and self.detail_min == 0.2 and not self.model_on_posts
             and self.post_kinds == POST_KINDS
         )
         if cacheable and key in _LAST:
