@@ -125,6 +125,7 @@ def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, thr
 
     return _calibrate(model, load_rules(None, load_taxonomy().ids), texts, target_fpr, threshold)
 
+
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
         cv_folds: int = 5, category_cv: bool = True) -> tuple[PolicyModel, dict[str, float]]:
     """Fit both heads on ``rows``; the prior shift is set for ``prior`` (calibration may replace it).
