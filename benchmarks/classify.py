@@ -168,6 +168,13 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
         hm = held["harmful_multilingual"]
         sets.append(EvalSet("team multilingual harmful (heldout.yaml; zh, es, ru)", True,
                             [t for v in hm.values() for t in v], [{c} for c, v in hm.items() for _ in v]))
+    for fresh in sorted((ROOT / "data" / "policy").glob("heldout_fresh*.yaml")):
+        fr = yaml.safe_load(fresh.read_text(encoding="utf-8"))
+        note = "written by one who never saw the training data or the model"
+        sets.append(EvalSet(f"team fresh harmless ({fresh.name})", False, fr["benign"], target=False, note=note))
+        sets.append(EvalSet(f"team fresh harmful ({fresh.name})", True,
+                            [t for v in fr["harmful"].values() for t in v],
+                            [{c} for c, v in fr["harmful"].items() for _ in v], target=False, note=note))
     if shared is None:
         return sets
     m = shared / "misuse"
@@ -331,6 +338,15 @@ def main() -> None:
         "the second look is the one reported. A third run, after two benign-context rules for victims seeking "
         "remedies and for questions about the assistant itself (written from flagged Do-Not-Answer advice rows "
         "of the development split), changed no held-out number. "
+        "Sixth round (2026-11-27, late; decision 0026): three fresh sets (heldout_fresh*.yaml), each written by "
+        "a writer who never saw the training data, the model or the other sets. heldout_fresh.yaml was measured "
+        "once (5.0 % of its harmless half flagged), read, and answered with protective rules; heldout_fresh2.yaml "
+        "was measured once (9.1 %), read, and answered with more protective and fiction rules, rule stand-downs "
+        "and professional look-alike training files; both are development sets since. The weight of those "
+        "files (0.15) was chosen on the first two fresh sets. heldout_fresh3.yaml was measured once with the "
+        "files at full weight (3.3 % flagged, 84.6 % of its harmful half flagged) and once with the shipped "
+        "weight (the rows below); it was never read. The held-out public sets were looked at again for this "
+        "round. "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "

@@ -5,8 +5,8 @@ Team members and helpers write training requests from their own heads, but a
 request can still come out (almost) word for word like a row of an evaluation
 set — writers remember public data sets. Such a row would make the benchmark
 measure memory. This script compares every training request in data/policy/
-(``sentences*.yaml``; not heldout.yaml) with the rows the benchmark evaluates
-on: data/policy/heldout.yaml and, where ../shared/data exists, Alpaca
+(``sentences*.yaml``; not heldout*.yaml) with the rows the benchmark evaluates
+on: data/policy/heldout*.yaml and, where ../shared/data exists, Alpaca
 harmless_val, harmful_val and the held-out halves of StrongREJECT,
 Do-Not-Answer and the in-the-wild jailbreaks. A training request is a
 near-copy when it and an evaluation row share a word 3-gram and the Jaccard
@@ -52,11 +52,12 @@ def grams(words: list[str], n: int = 3) -> set[str]:
 
 def eval_rows(shared: Path | None) -> list[tuple[str, str]]:
     """(text, set name) of every row the benchmark evaluates on."""
-    held = yaml.safe_load((ROOT / "data" / "policy" / "heldout.yaml").read_text(encoding="utf-8"))
     rows: list[tuple[str, str]] = []
-    for key, val in held.items():
-        texts = val if isinstance(val, list) else [t for v in val.values() for t in v]
-        rows += [(t, f"heldout.yaml:{key}") for t in texts]
+    for path in sorted((ROOT / "data" / "policy").glob("heldout*.yaml")):
+        held = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key, val in held.items():
+            texts = val if isinstance(val, list) else [t for v in val.values() for t in v]
+            rows += [(t, f"{path.name}:{key}") for t in texts]
     if shared is None or not (shared / "misuse").exists():
         return rows
     m = shared / "misuse"

@@ -39,7 +39,14 @@ from benchmarks.classify import (  # noqa: E402
     _dna_gold,
     is_train_row,
 )
-from train_policy_model import calibrate_shift, calibration_texts, fit, shared_rows, team_rows  # noqa: E402
+from train_policy_model import (  # noqa: E402
+    _file_weights,
+    calibrate_shift,
+    calibration_texts,
+    fit,
+    shared_rows,
+    team_rows,
+)
 
 from opwatch.signals.policy import Classifier  # noqa: E402
 from opwatch.signals.policy.taxonomy import load_taxonomy  # noqa: E402
@@ -106,7 +113,8 @@ def main() -> None:
         train = team + [r for r in shared if dev_fold(r[0]) != fold]
         dev = [r for r in shared if dev_fold(r[0]) == fold and r[1] != "benign"]
         dev_benign = [r for r in shared if dev_fold(r[0]) == fold and r[1] == "benign"]
-        model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False)
+        model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
+                       file_weights=_file_weights(args.data))
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         model.meta_ = {"dev": True}
         with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,7 @@ harmful sets whose licences allow training: ``misuse/harmful_train.json``
 (MIT) whole, and the *train half* of StrongREJECT (MIT) and of Do-Not-Answer's
 misuse risk areas (Apache-2.0) and of the in-the-wild jailbreaks (MIT), split
 by :func:`is_train_row` (a fixed hash of the text). It never reads
-data/policy/heldout.yaml, any *_val file, the other halves or the Alpaca sets
+data/policy/heldout*.yaml, any *_val file, the other halves or the Alpaca sets
 (CC BY-NC 4.0; one half of harmless_train only sets the calibration shift):
 those are for evaluation (benchmarks/classify.py uses the same split function).
 
@@ -126,8 +126,20 @@ def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, thr
     return _calibrate(model, load_rules(None, load_taxonomy().ids), texts, target_fpr, threshold)
 
 
+def _file_weights(data: Path) -> dict[str, float]:
+    """Sample weights of whole team-written files (data/policy/weights.yaml; default 1).
+
+    Files whose requests are all of one narrow kind (professionals who use misuse vocabulary)
+    weigh less so that they teach the kind without outweighing the harmful rows that resemble
+    them (decision 0026).
+    """
+    f = data / "weights.yaml"
+    return {str(k): float(v) for k, v in (_yaml(f) or {}).items()} if f.exists() else {}
+
+
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
-        cv_folds: int = 5, category_cv: bool = True) -> tuple[PolicyModel, dict[str, float]]:
+        cv_folds: int = 5, category_cv: bool = True,
+        file_weights: dict[str, float] | None = None) -> tuple[PolicyModel, dict[str, float]]:
     """Fit both heads on ``rows``; the prior shift is set for ``prior`` (calibration may replace it).
 
     ``cv_folds`` = 0 skips the internal cross-validation (the Platt scaling then comes from the
@@ -137,7 +149,8 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
     texts = [r[0] for r in rows]
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     X = featurise(texts)
-    sw = np.asarray([shared_weight if r[2].startswith("shared:") else 1.0 for r in rows])
+    fw = file_weights or {}
+    sw = np.asarray([shared_weight if r[2].startswith("shared:") else fw.get(r[2], 1.0) for r in rows])
     harm = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=seed)
     if cv_folds:
         cv = StratifiedKFold(cv_folds, shuffle=True, random_state=seed)
@@ -203,20 +216,21 @@ def main() -> None:
     tax = load_taxonomy()
     rows = team_rows(args.data, rng, args.frames_per_core, args.n_generic)
     rows += [] if args.no_shared else shared_rows(args.shared)
-    model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior)
+    weights = _file_weights(args.data)
+    model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior, file_weights=weights)
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     pi_train = float(y.mean())
     cats = model.categories_
 
     files = sorted(args.data.glob("*.yaml"))
-    files = [f for f in files if f.name != "heldout.yaml"]
+    files = [f for f in files if not f.name.startswith("heldout")]
     counts: dict[str, int] = {}
     for r in rows:
         counts[r[2]] = counts.get(r[2], 0) + 1
     sources = [
         {"source": f"data/policy/{f.name}", "rows": counts.get(f.name, 0), "licence": TEAM_LICENCE,
-         "committed": True}
-        for f in files
+         "committed": True, **({"weight": weights[f.name]} if f.name in weights else {})}
+        for f in files if f.name != "weights.yaml"
     ]
     sources.append({"source": "src/opwatch/signals/policy/taxonomy.yaml (examples)",
                     "rows": counts.get("taxonomy.yaml", 0), "licence": TEAM_LICENCE, "committed": True})
@@ -290,7 +304,7 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
   team data hash `{meta['data_hash']}`.
 - Internal 5-fold CV on the training rows (optimistic; see docs/benchmarks.md for held-out
   results): {meta['cv']}.
-- Never trained on: data/policy/heldout.yaml, any *_val file, the Alpaca harmless sets
+- Never trained on: data/policy/heldout*.yaml, any *_val file, the Alpaca harmless sets
   (CC BY-NC 4.0; one half of harmless_train only sets the calibration shift), the held-out
   halves of StrongREJECT, Do-Not-Answer and the in-the-wild jailbreaks.
 

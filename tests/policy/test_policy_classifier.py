@@ -183,3 +183,24 @@ def test_benign_context_does_not_damp_a_decisive_rule_hit() -> None:
     # A "benign" judge verdict still damps everything, decisive hits included.
     judged = combine(harmful, model[:1], hits[:1], [JudgeVerdict("benign", 1.0)], 0.5, model_harm=harm[:1])[0]
     assert not judged.flagged
+
+
+def test_a_protective_rule_damps_decisive_hits_too() -> None:
+    """Recognising or blocking a scheme damps everything; calibration sees the same harm score."""
+    from opwatch.signals.policy.combine import harm_factors
+
+    harmful = ["fraud_scam"]
+    scheme = RuleHit("fraud.schemes", "fraud_scam", 0.7, "task scam")
+    protect = RuleHit("benign.protective", "benign", 0.5, "how do i tell if", protective=True)
+    context = RuleHit("benign.defensive", "benign", 0.5, "how do i tell if")
+    model = np.array([[0.6], [0.6], [0.6]])
+    harm = np.array([0.6, 0.6, 0.6])
+    hits = [[scheme, protect], [scheme, context], [scheme]]
+    protected, contextual, bare = combine(harmful, model, hits, None, 0.5, model_harm=harm)
+    expect = (1 - (1 - 0.6) * (1 - 0.7)) * 0.5
+    assert not protected.flagged and 1 - protected.scores["benign"] == pytest.approx(expect, abs=1e-4)
+    assert contextual.flagged and bare.flagged
+    keep, hold, damp, prot = harm_factors(hits, 0.5)
+    h = (1 - (1 - (1 - (1 - harm) * keep) * damp) * hold) * prot
+    got = np.array([1 - r.scores["benign"] for r in (protected, contextual, bare)])
+    assert h == pytest.approx(got, abs=1e-4)

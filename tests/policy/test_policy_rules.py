@@ -57,6 +57,8 @@ def test_rule_whose_example_fails_is_rejected(tmp_path: Path) -> None:
         ({"any": ["re:[unclosed"]}, "bad regular expression"),
         ({"any": None}, "needs 'any' or 'all'"),
         ({"min_count": 3}, "min_count"),
+        ({"protective": True}, "only benign rules may be protective"),
+        ({"protective": "yes"}, "only benign rules may be protective"),
     ],
 )
 def test_malformed_rules(tmp_path: Path, change: dict, message: str) -> None:

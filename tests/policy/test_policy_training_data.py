@@ -30,7 +30,7 @@ def test_sentence_files_use_taxonomy_categories_and_hold_strings() -> None:
 
 
 def test_no_training_request_copies_a_held_out_row(tmp_path: Path) -> None:
-    # Without ../shared the script compares with data/policy/heldout.yaml only.
+    # Without ../shared the script compares with data/policy/heldout*.yaml only.
     out = subprocess.run(
         [sys.executable, str(SCRIPT), "--shared", str(tmp_path / "absent")],
         capture_output=True, text=True, cwd=ROOT,

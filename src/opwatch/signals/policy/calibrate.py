@@ -32,7 +32,7 @@ from opwatch.signals.policy.rules import RuleSet
 MIN_EXPECTED_FLAGS = 10
 
 
-_Parts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_Parts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class CalibrationError(ValueError):
@@ -56,11 +56,11 @@ class Calibration:
         return {k: v for k, v in self.__dict__.items() if k != "model"}
 
 
-def _flag_rate(z: np.ndarray, keep: np.ndarray, hold: np.ndarray, damp: np.ndarray, threshold: float,
-               shift: float) -> float:
+def _flag_rate(z: np.ndarray, keep: np.ndarray, hold: np.ndarray, damp: np.ndarray, protect: np.ndarray,
+               threshold: float, shift: float) -> float:
     """Share of texts whose harm score ``H`` reaches ``threshold`` at log-odds ``shift``."""
     p = 1.0 / (1.0 + np.exp(-(z + shift)))
-    harm = 1.0 - (1.0 - (1.0 - (1.0 - p) * keep) * damp) * hold
+    harm = (1.0 - (1.0 - (1.0 - (1.0 - p) * keep) * damp) * hold) * protect
     return float((harm >= threshold).mean())
 
 
@@ -70,10 +70,10 @@ def _parts(
 ) -> _Parts:
     """The model's calibrated log-odds before the shift, and the rule factors, per text."""
     hits = rules.match(texts, langs) if rules is not None else [[] for _ in texts]
-    keep, hold, damp = harm_factors(hits, threshold)
+    keep, hold, damp, protect = harm_factors(hits, threshold)
     d = np.asarray(featurise(texts) @ model.harm_coef_).ravel() + model.harm_intercept_
     a, b = model.platt_
-    return a * d + b, keep, hold, damp
+    return a * d + b, keep, hold, damp, protect
 
 
 def _bisect(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, float]:

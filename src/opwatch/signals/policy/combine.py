@@ -29,6 +29,11 @@ benign-context hit the plain noisy-OR. So "write a story" or "signs of"
 still lowers a model score that reacts to alarming words, but no longer lowers
 a jailbreak ("ignore your rules", "no restrictions", DAN) or another rule that
 flags alone (decision 0021).
+A *protective* benign rule (``protective: true``: "how do I tell if this job
+offer is a task scam", "remove my address from people-search sites") scales
+everything, decisive hits included, by ``(1 - weight)`` — ``p`` below — like a
+benign judge verdict: a named scheme or technique in a request to recognise or
+block it is not a request to run it (decision 0026).
 An event is flagged when ``H`` reaches the taxonomy's ``flag_threshold``; its
 category is then the highest-scoring harmful category, else ``benign``.
 ``scores["benign"]`` is ``1 - H``.
@@ -86,13 +91,14 @@ def decisive(hit: RuleHit, threshold: float) -> bool:
 
 def harm_factors(
     hits: Sequence[Sequence[RuleHit]], threshold: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per text, the rule part of the overall harm score ``H``.
 
-    Returns ``(keep, hold, damp)``: the products of ``1 - weight`` over the
-    ambiguous harmful hits, over the decisive harmful hits, and over the
-    benign-context hits. With the model's P(harmful) ``p`` (and no judge),
-    ``H = 1 - (1 - (1 - (1 - p) * keep) * damp) * hold`` — what
+    Returns ``(keep, hold, damp, protect)``: the products of ``1 - weight``
+    over the ambiguous harmful hits, over the decisive harmful hits, over the
+    benign-context hits and over the protective benign hits. With the model's
+    P(harmful) ``p`` (and no judge),
+    ``H = (1 - (1 - (1 - (1 - p) * keep) * damp) * hold) * protect`` — what
     :func:`combine` computes and what threshold calibration (calibrate.py)
     inverts.
     """
@@ -100,15 +106,19 @@ def harm_factors(
     keep = np.ones(n)
     hold = np.ones(n)
     damp = np.ones(n)
+    protect = np.ones(n)
     for i, text_hits in enumerate(hits):
         for h in text_hits:
             if h.category == BENIGN:
-                damp[i] *= 1.0 - h.weight
+                if h.protective:
+                    protect[i] *= 1.0 - h.weight
+                else:
+                    damp[i] *= 1.0 - h.weight
             elif decisive(h, threshold):
                 hold[i] *= 1.0 - h.weight
             else:
                 keep[i] *= 1.0 - h.weight
-    return keep, hold, damp
+    return keep, hold, damp, protect
 
 
 def combine(
@@ -135,10 +145,12 @@ def combine(
     hold = np.ones((n, k))
     hold_h = np.ones(n)
     damp = np.ones(n)  # benign-context rules: ambiguous evidence only
-    damp_judge = np.ones(n)  # a "benign" judge verdict: everything
+    damp_judge = np.ones(n)  # a "benign" judge verdict or a protective rule: everything
     for i, text_hits in enumerate(hits):
         for h in text_hits:
-            if h.category == BENIGN:
+            if h.category == BENIGN and h.protective:
+                damp_judge[i] *= 1.0 - h.weight
+            elif h.category == BENIGN:
                 damp[i] *= 1.0 - h.weight
             elif h.category in col:
                 if decisive(h, threshold):

@@ -10,6 +10,11 @@ conditions:
 - ``none``: no pattern may match;
 - ``langs``: the event's language (given, or guessed) must be one of these.
 
+A ``benign`` rule may say ``protective: true``: its hit (someone protecting
+themselves or others, or learning how a harm is detected) lowers *all*
+harmful evidence, including the rule hits that flag on their own, which an
+ordinary benign-context hit leaves alone (see combine.py, decision 0026).
+
 A pattern is a keyword (case-insensitive, whole word, ``*`` at the end for any
 ending, spaces match any whitespace) or ``re:`` followed by a regular
 expression without capturing groups. Every rule must carry ``tests`` with at
@@ -55,6 +60,7 @@ class RuleHit:
     category: str
     weight: float
     match: str
+    protective: bool = False
 
 
 def pattern_source(pattern: str) -> str:
@@ -253,6 +259,7 @@ class Rule:
     anchors: frozenset[str] | None  # None: no usable anchor, candidate everywhere
     tests_match: list[tuple[str, str | None]]
     tests_no_match: list[tuple[str, str | None]]
+    protective: bool = False
 
     def check(self, text: str, lang: str | None) -> str | None:
         """Return the matched text when the rule fires on lowercased ``text``, else None."""
@@ -332,6 +339,9 @@ def compile_rule(raw: Any, categories: Sequence[str], where: str) -> Rule:
     langs = raw.get("langs") or []
     if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
         raise RuleError(f"{where}.langs: expected a list of language codes")
+    protective = raw.get("protective", False)
+    if not isinstance(protective, bool) or (protective and category != "benign"):
+        raise RuleError(f"{where}: 'protective' is true or false, and only benign rules may be protective")
     tests = raw.get("tests") or {}
     if not isinstance(tests, dict):
         raise RuleError(f"{where}.tests: expected a mapping with 'match' and 'no_match'")
@@ -353,6 +363,7 @@ def compile_rule(raw: Any, categories: Sequence[str], where: str) -> Rule:
         anchors=_rule_anchors(any_src) if any_src else _best_group_anchors(all_src),
         tests_match=t_match,
         tests_no_match=t_no,
+        protective=protective,
     )
 
 
@@ -426,7 +437,7 @@ class RuleSet:
             for i in sorted(docs):
                 found = rule.check(lowered[i], langs[i] if langs is not None else None)
                 if found is not None:
-                    out[i].append(RuleHit(rule.id, rule.category, rule.weight, found[:80]))
+                    out[i].append(RuleHit(rule.id, rule.category, rule.weight, found[:80], rule.protective))
         return out
 
 
