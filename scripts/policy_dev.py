@@ -40,9 +40,9 @@ from benchmarks.classify import (  # noqa: E402
     is_train_row,
 )
 from train_policy_model import (  # noqa: E402
-    _file_weights,
     calibrate_shift,
     calibration_texts,
+    file_weights_of,
     fit,
     shared_rows,
     team_rows,
@@ -114,7 +114,7 @@ def main() -> None:
         dev = [r for r in shared if dev_fold(r[0]) == fold and r[1] != "benign"]
         dev_benign = [r for r in shared if dev_fold(r[0]) == fold and r[1] == "benign"]
         model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
-                       file_weights=_file_weights(args.data))
+                       file_weights=file_weights_of(args.data))
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         model.meta_ = {"dev": True}
         with tempfile.TemporaryDirectory() as tmp:

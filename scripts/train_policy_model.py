@@ -126,7 +126,7 @@ def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, thr
     return _calibrate(model, load_rules(None, load_taxonomy().ids), texts, target_fpr, threshold)
 
 
-def _file_weights(data: Path) -> dict[str, float]:
+def file_weights_of(data: Path) -> dict[str, float]:
     """Sample weights of whole team-written files (data/policy/weights.yaml; default 1).
 
     Files whose requests are all of one narrow kind (professionals who use misuse vocabulary)
@@ -216,7 +216,7 @@ def main() -> None:
     tax = load_taxonomy()
     rows = team_rows(args.data, rng, args.frames_per_core, args.n_generic)
     rows += [] if args.no_shared else shared_rows(args.shared)
-    weights = _file_weights(args.data)
+    weights = file_weights_of(args.data)
     model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior, file_weights=weights)
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     pi_train = float(y.mean())

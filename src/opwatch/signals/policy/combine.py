@@ -140,25 +140,19 @@ def combine(
     k = len(harmful)
     col = {c: i for i, c in enumerate(harmful)}
     # keep*: products of (1 - p) over ambiguous evidence; hold*: over decisive rule hits.
+    # Text-level factors (all categories together) come from harm_factors; only the
+    # per-category split of the harmful hits is done here.
+    keep_r, hold_h, damp, damp_judge = harm_factors(hits, threshold)
+    keep_h = keep_r if model_harm is None else keep_r * (1.0 - np.asarray(model_harm, dtype=float))
     keep = np.ones((n, k)) if model_scores is None else 1.0 - np.asarray(model_scores, dtype=float)
-    keep_h = np.ones(n) if model_harm is None else 1.0 - np.asarray(model_harm, dtype=float)
     hold = np.ones((n, k))
-    hold_h = np.ones(n)
-    damp = np.ones(n)  # benign-context rules: ambiguous evidence only
-    damp_judge = np.ones(n)  # a "benign" judge verdict or a protective rule: everything
     for i, text_hits in enumerate(hits):
         for h in text_hits:
-            if h.category == BENIGN and h.protective:
-                damp_judge[i] *= 1.0 - h.weight
-            elif h.category == BENIGN:
-                damp[i] *= 1.0 - h.weight
-            elif h.category in col:
+            if h.category in col:
                 if decisive(h, threshold):
                     hold[i, col[h.category]] *= 1.0 - h.weight
-                    hold_h[i] *= 1.0 - h.weight
                 else:
                     keep[i, col[h.category]] *= 1.0 - h.weight
-                    keep_h[i] *= 1.0 - h.weight
     if verdicts is not None:
         for i, v in enumerate(verdicts):
             if v is None or v.error is not None or v.category is None:
