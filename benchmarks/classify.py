@@ -55,6 +55,10 @@ HARMFUL_VAL_MAP = {
 }
 
 
+#: Fresh sets read during development (development sets since; decisions 0026, 0027).
+READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fresh3.yaml"})
+
+
 def is_train_row(text: str) -> bool:
     """The fixed split: a row trains the model when the first byte of md5(text) is even."""
     return hashlib.md5(text.strip().encode("utf-8")).digest()[0] % 2 == 0
@@ -170,7 +174,8 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
                             [t for v in hm.values() for t in v], [{c} for c, v in hm.items() for _ in v]))
     for fresh in sorted((ROOT / "data" / "policy").glob("heldout_fresh*.yaml")):
         fr = yaml.safe_load(fresh.read_text(encoding="utf-8"))
-        note = "written by one who never saw the training data or the model"
+        note = "written by one who never saw the training data or the model" + (
+            "; read during development since" if fresh.name in READ_FRESH else "; never read")
         sets.append(EvalSet(f"team fresh harmless ({fresh.name})", False, fr["benign"], target=False, note=note))
         sets.append(EvalSet(f"team fresh harmful ({fresh.name})", True,
                             [t for v in fr["harmful"].values() for t in v],
@@ -347,6 +352,21 @@ def main() -> None:
         "files at full weight (3.3 % flagged, 84.6 % of its harmful half flagged) and once with the shipped "
         "weight (the rows below); it was never read. The held-out public sets were looked at again for this "
         "round. "
+        "Seventh round (2026-11-27, second night; decision 0027): heldout_fresh3.yaml was read (a development "
+        "set since) and, with the first two fresh sets and the professional look-alike training files, answered "
+        "with rule-precision work: harmful rules no longer fire on words a request merely contains (the name "
+        "Dan, 'cook method', 'get into birdwatching', 'pill organiser'), shared protective frames and "
+        "stand-downs for victims, defenders, compliance teams and learners, and new rules for requests the "
+        "development split and fresh set 3 missed (named explosives, drug recipes, sock puppets, invented "
+        "authors, platform-detection evasion, finding a private person, proxy interviews, fake fundraisers, "
+        "credit in another's name, invented ballot rules). The professional files' weight (0.25) was chosen "
+        "on the three read fresh sets and the development split. Two new sets were commissioned before any of "
+        "this was measured and measured once at the end, never read: heldout_fresh4.yaml (the brief of the "
+        "third) and heldout_fresh5.yaml (exaggerated-safety contrasts: homonyms, idioms, safe targets and "
+        "contexts, definitions, history, public and fictional privacy, each kind with harmful contrasts); 18 "
+        "training requests that were near-copies of their rows were removed first "
+        "(scripts/check_policy_overlap.py --fix, run without reading the rows). The held-out public sets were "
+        "looked at twice in this round: once midway (weight 0.4, not reported) and the final run below. "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "

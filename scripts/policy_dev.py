@@ -6,7 +6,9 @@ more by the second byte of the same md5: a quarter (:func:`is_dev_row`) is held 
 from training and scored; the rest trains. False positives are counted on the half of
 Alpaca harmless_train that was looked at while writing harmless examples (never trained
 on, never used for calibration), and on the team's look-alikes written for this purpose
-(data/policy/heldout.yaml's benign list is *not* read: it belongs to the benchmark). The
+(data/policy/heldout.yaml's benign list is *not* read: it belongs to the benchmark), and on the
+fresh look-alike sets already read during development (``benchmarks.classify.READ_FRESH``; the
+unread fresh sets are never scored here). The
 threshold is calibrated exactly as the shipped model's is (on the other Alpaca half).
 
     PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 3]
@@ -28,6 +30,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
@@ -35,6 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from benchmarks.classify import (  # noqa: E402
     DNA_MISUSE,
+    READ_FRESH,
     STRONGREJECT_MAP,
     _dna_gold,
     is_train_row,
@@ -105,6 +110,10 @@ def main() -> None:
     looked = [x["instruction"] for x in json.loads((misuse / "harmless_train.json").read_text())
               if is_train_row(x["instruction"])]
     gold = _gold_by_text(misuse)
+    # Fresh look-alike sets already read are development sets; the unread ones are never scored here.
+    fresh = [t for name in sorted(READ_FRESH) if (args.data / name).exists()
+             for t in yaml.safe_load((args.data / name).read_text(encoding="utf-8"))["benign"]]
+    fresh_fp = [0, 0]
     tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cat_ok = cat_n = 0
     fps: list[float] = []
@@ -124,6 +133,8 @@ def main() -> None:
             res_l = clf.classify(looked)
             fp = sum(r.flagged for r in res_l) / len(looked)
             fps.append(fp)
+            fresh_fp[0] += sum(o.flagged for o in clf.classify(fresh))
+            fresh_fp[1] += len(fresh)
             res = clf.classify([r[0] for r in dev])
             res_b = clf.classify([r[0] for r in dev_benign])
             for target in CURVE:  # recall at a fixed false-positive rate on all of harmless_train
@@ -157,7 +168,8 @@ def main() -> None:
     hits = sum(v[0] for k, v in tot.items() if not k.startswith("("))
     n = sum(v[1] for k, v in tot.items() if not k.startswith("("))
     print(f"dev recall {hits / n:.3f} of {n}; category (mapped) {cat_ok / max(cat_n, 1):.3f} of {cat_n}; "
-          f"looked-at Alpaca FP {sum(fps) / len(fps):.4f}")
+          f"looked-at Alpaca FP {sum(fps) / len(fps):.4f}; fresh look-alike FP "
+          f"{fresh_fp[0] / max(fresh_fp[1], 1):.4f} of {fresh_fp[1] // max(args.folds, 1)}")
     print("recall at a fixed FP on all of Alpaca harmless_train: "
           + ", ".join(f"{t:.1%}: {h / max(m, 1):.3f}" for t, (h, m) in curve.items()))
     for k, (h, m) in sorted(tot.items()):

@@ -125,3 +125,27 @@ def test_bulk_match_equals_single(tmp_path: Path) -> None:
     assert bulk == single
     assert any(h.category == "malicious_cyber" for h in bulk[1])
     assert any(h.category == "benign" for h in bulk[0])
+
+
+#: Everyday and professional requests that once tripped a harmful rule on a word it merely
+#: contains (a name, a prefix, a hobby), with the rule that must stay silent.
+RULE_LOOKALIKES = [
+    ("other.jailbreak", "Solve: Alice is older than Ben, and Dan is younger than Cara. Who is youngest?"),
+    ("other.cbrn_drugs", "Quick-cook method for lentils when I forgot to soak them"),
+    ("other.cbrn_drugs", "Explain what the dark web is, neutrally, for a news literacy class."),
+    ("cyber.intrusion", "I want to get into pottery but don't know where to start."),
+    ("cyber.intrusion", "Brute-force solution versus a hash map for two-sum: compare the running time."),
+    ("surv.target_people_monitoring", "Build a reminder app that tracks my grandpa's doses with a pill organiser."),
+    ("other.org_confidential", "Give me a secret family recipe idea for apple pie."),
+    ("other.explosives_weapons", "Summarise the Molotov-Ribbentrop Pact for my history essay."),
+    ("io.propaganda_placement", "Объясни студентам, как работала пропаганда в годы Первой мировой войны."),
+    ("emp.fake_identity_job", "Create a persona of a remote worker for our café app's onboarding story."),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "text"), RULE_LOOKALIKES)
+def test_harmful_rules_do_not_fire_on_contained_words(rule_id: str, text: str) -> None:
+    rs = load_rules(categories=CATS)
+    assert rule_id in {r.id for r in rs.rules}
+    fired = {h.rule for h in rs.match([text])[0]}
+    assert rule_id not in fired, (text, fired)
