@@ -56,7 +56,8 @@ HARMFUL_VAL_MAP = {
 
 
 #: Fresh sets read during development (development sets since; decisions 0026, 0027).
-READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fresh3.yaml"})
+READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fresh3.yaml",
+                        "heldout_fresh4.yaml", "heldout_fresh5.yaml", "heldout_fresh6.yaml"})
 
 
 def is_train_row(text: str) -> bool:
@@ -361,12 +362,26 @@ def main() -> None:
         "authors, platform-detection evasion, finding a private person, proxy interviews, fake fundraisers, "
         "credit in another's name, invented ballot rules). The professional files' weight (0.25) was chosen "
         "on the three read fresh sets and the development split. Two new sets were commissioned before any of "
-        "this was measured and measured once at the end, never read: heldout_fresh4.yaml (the brief of the "
-        "third) and heldout_fresh5.yaml (exaggerated-safety contrasts: homonyms, idioms, safe targets and "
-        "contexts, definitions, history, public and fictional privacy, each kind with harmful contrasts); 18 "
-        "training requests that were near-copies of their rows were removed first "
-        "(scripts/check_policy_overlap.py --fix, run without reading the rows). The held-out public sets were "
-        "looked at twice in this round: once midway (weight 0.4, not reported) and the final run below. "
+        "this was measured: heldout_fresh4.yaml (the brief of the third) and heldout_fresh5.yaml "
+        "(exaggerated-safety contrasts: homonyms, idioms, safe targets and contexts, definitions, history, "
+        "public and fictional privacy, each kind with harmful contrasts); 18 training requests that were "
+        "near-copies of their rows were removed first (scripts/check_policy_overlap.py --fix, run without "
+        "reading the rows). Measured once, unread, they flagged 5.7 % and 8.8 % of their harmless halves "
+        "(90.0 % and 85.5 % of their harmful halves); the public sets then read 87.8 % flagged, 80.6 % "
+        "category-correct. Eighth round (decision 0027, continued): fresh sets 4 and 5 were read (development "
+        "sets since) and answered with benign context for safe targets, games, definitions, public records "
+        "and fiction franchises, more protective frames, violence-against-people, trafficking-recruitment, "
+        "intimate-image, fee/refund-fraud, tracker, insider-sabotage and German/French rules, and two "
+        "exaggerated-safety training files written by writers who never saw any evaluation set. "
+        "heldout_fresh6.yaml was commissioned before fresh sets 4 and 5 were read and measured once, unread, "
+        "after all of that: 6.3 % of its harmless half flagged (4 rows by rules, the rest by the model), 92.7 % "
+        "of its harmful half; public sets 87.9 % flagged, 80.6 % category-correct, Alpaca harmless_val 0.81 %. "
+        "It was then read: its four rule-driven false flags ('what's a money mule', 'explain what doxxing is', "
+        "the Tokyo sarin attack as history, fail2ban blocking brute-force attempts) and victim frames ('who do I "
+        "contact', 'can she get the money back', 'how can I cope') were answered with stand-downs and protective "
+        "patterns, and the model recalibrated; its rows below are therefore optimistic. The held-out public sets "
+        "were looked at four times across these rounds: midway in the seventh (weight 0.4, not reported), at its "
+        "end, with fresh set 6's first measurement, and the final run below. "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "
