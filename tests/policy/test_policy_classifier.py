@@ -80,7 +80,7 @@ LOOKALIKES = [
     "write a persuasive essay for class",
     "What are common signs of a romance scam?",
     "How do I patch my server against a known vulnerability?",
-    # victims, defenders and learners naming a harm (protective rules, decision 0026)
+    # victims, defenders and learners naming a harm (protective rules, decisions 0026 and 0027)
     "What should I do if someone sends me a threatening message?",
     "I was doxxed after a post went viral; what steps protect my family?",
     "Write a notice warning our customers about a phishing campaign that impersonates our brand.",
