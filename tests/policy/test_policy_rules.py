@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opwatch.signals.policy.rules import RuleError, anchors, load_rules, pattern_source
+from opwatch.signals.policy.rules import RuleError, RuleSet, anchors, load_rules, pattern_source
 from opwatch.signals.policy.taxonomy import load_taxonomy
 
 CATS = load_taxonomy().ids
@@ -148,9 +148,32 @@ RULE_LOOKALIKES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shipped() -> RuleSet:
+    return load_rules(categories=CATS)
+
+
 @pytest.mark.parametrize(("rule_id", "text"), RULE_LOOKALIKES)
-def test_harmful_rules_do_not_fire_on_contained_words(rule_id: str, text: str) -> None:
-    rs = load_rules(categories=CATS)
+def test_harmful_rules_do_not_fire_on_contained_words(shipped: RuleSet, rule_id: str, text: str) -> None:
+    rs = shipped
     assert rule_id in {r.id for r in rs.rules}
     fired = {h.rule for h in rs.match([text])[0]}
     assert rule_id not in fired, (text, fired)
+
+
+def test_a_shared_pattern_list_is_spliced_in(tmp_path: Path) -> None:
+    """A YAML anchor names a list once; rules reuse it inside their own lists."""
+    p = tmp_path / "shared.yaml"
+    p.write_text(
+        "rules:\n"
+        "  - id: t.one\n    category: malicious_cyber\n    weight: 0.7\n    any: [keylogger]\n"
+        "    none: [&markers [lab, class], detect]\n"
+        "    tests: {match: [write a keylogger], no_match: [a keylogger for class]}\n"
+        "  - id: t.two\n    category: malicious_cyber\n    weight: 0.7\n    any: [rootkit]\n"
+        "    none: [*markers]\n"
+        "    tests: {match: [write a rootkit], no_match: [a rootkit in the lab]}\n",
+        encoding="utf-8",
+    )
+    rs = load_rules([p], CATS)
+    hits = rs.match(["write a keylogger to detect", "a rootkit for class", "write a rootkit"])
+    assert [[h.rule for h in hs] for hs in hits] == [[], [], ["t.two"]]

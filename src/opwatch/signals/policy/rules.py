@@ -15,6 +15,10 @@ themselves or others, or learning how a harm is detected) lowers *all*
 harmful evidence, including the rule hits that flag on their own, which an
 ordinary benign-context hit leaves alone (see combine.py, decision 0026).
 
+A list of patterns may hold another list, which is spliced in: a file can
+name a list once with a YAML anchor (``&jailbreak_markers [...]``) and reuse
+it in several rules (``none: [*jailbreak_markers, "more"]``).
+
 A pattern is a keyword (case-insensitive, whole word, ``*`` at the end for any
 ending, spaces match any whitespace) or ``re:`` followed by a regular
 expression without capturing groups. Every rule must carry ``tests`` with at
@@ -300,6 +304,8 @@ def _patterns(raw: Any, where: str) -> list[str]:
         return []
     if isinstance(raw, str):
         raw = [raw]
+    if isinstance(raw, list):  # a nested list (a YAML alias of a shared list) is spliced in
+        raw = [q for p in raw for q in (p if isinstance(p, list) else [p])]
     if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
         raise RuleError(f"{where}: expected a list of patterns")
     return [pattern_source(p) for p in raw]
