@@ -57,7 +57,8 @@ HARMFUL_VAL_MAP = {
 
 #: Fresh sets read during development (development sets since; decisions 0026, 0027).
 READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fresh3.yaml",
-                        "heldout_fresh4.yaml", "heldout_fresh5.yaml", "heldout_fresh6.yaml"})
+                        "heldout_fresh4.yaml", "heldout_fresh5.yaml", "heldout_fresh6.yaml",
+                        "heldout_fresh10.yaml", "heldout_fresh11.yaml"})
 
 
 def is_train_row(text: str) -> bool:
@@ -178,9 +179,10 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
         note = "written by one who never saw the training data or the model" + (
             "; read during development since" if fresh.name in READ_FRESH else "; never read")
         sets.append(EvalSet(f"team fresh harmless ({fresh.name})", False, fr["benign"], target=False, note=note))
-        sets.append(EvalSet(f"team fresh harmful ({fresh.name})", True,
-                            [t for v in fr["harmful"].values() for t in v],
-                            [{c} for c, v in fr["harmful"].items() for _ in v], target=False, note=note))
+        if fr.get("harmful"):  # sets 10 and 11 are harmless look-alikes only
+            sets.append(EvalSet(f"team fresh harmful ({fresh.name})", True,
+                                [t for v in fr["harmful"].values() for t in v],
+                                [{c} for c, v in fr["harmful"].items() for _ in v], target=False, note=note))
     if shared is None:
         return sets
     m = shared / "misuse"
@@ -385,6 +387,16 @@ def main() -> None:
         "held-out public sets were looked at five times across these rounds: midway in the seventh (weight 0.4, "
         "not reported), at its end, with fresh set 6's first measurement, after fresh set 6 was answered, and "
         "the final run below. "
+        "Ninth round (2026-11-28; decision 0028): two new sets, heldout_fresh8.yaml (an exaggerated-safety "
+        "brief) and heldout_fresh9.yaml (ordinary customers of an AI API touching sensitive words), were "
+        "commissioned first and measured once on the eighth round's shipped model (not read); the harm head "
+        "then gained a hidden layer blended with the linear part, chosen on the development split and the "
+        "six read fresh sets only, and the final run below measures sets 7-9 a second time, still unread. "
+        "heldout_fresh10.yaml and heldout_fresh11.yaml (harmless look-alikes only, 400 each) were "
+        "commissioned after the hidden layer was trained, measured once (12.2 % and 3.7 % flagged, 39 of the 64 "
+        "false flags carried by rules), read, and answered with a protective frame for work about a harm "
+        "(benign.about_the_harm) and stand-downs; they are development sets since and their rows below are "
+        "optimistic. The held-out public sets were looked at once in this round (the final run). "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "

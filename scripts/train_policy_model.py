@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 import yaml
 from sklearn.linear_model import LogisticRegression
@@ -40,7 +41,16 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.classify import external_benign, external_harmful, is_train_row, jailbreak_rows  # noqa: E402
 
-from opwatch.signals.policy.model import MODEL_DIR, PolicyModel, featurise  # noqa: E402
+from opwatch.signals.policy.model import (  # noqa: E402
+    MODEL_DIR,
+    HiddenLayer,
+    PolicyModel,
+    column_map,
+    dequantise,
+    featurise,
+    quantise,
+    take_columns,
+)
 from opwatch.signals.policy.taxonomy import BENIGN, load_taxonomy  # noqa: E402
 
 TEAM_LICENCE = "Apache-2.0 (written by the opwatch team for this model)"
@@ -83,7 +93,9 @@ def team_rows(data: Path, rng: random.Random, frames_per_core: int, n_generic: i
     tax = load_taxonomy()
     for c in tax.categories:
         rows += [(e, c.id, "taxonomy.yaml") for e in c.examples]
-        rows += [(e, BENIGN, "taxonomy.yaml") for e in c.counter_examples]
+        # A harmful category's counter-examples are harmless; the benign category's are harmful
+        # (of no stated category: "" trains the harm head only).
+        rows += [(e, BENIGN if c.harmful else "", "taxonomy.yaml") for e in c.counter_examples]
     return rows
 
 
@@ -137,13 +149,70 @@ def file_weights_of(data: Path) -> dict[str, float]:
     return {str(k): float(v) for k, v in (_yaml(f) or {}).items()} if f.exists() else {}
 
 
+#: Hidden layer: units, L2 penalty on the rows of W1 a batch touches, Adam epochs, and the
+#: least number of training rows a feature column must occur in to be read (decision 0028).
+HIDDEN_UNITS, HIDDEN_DECAY, HIDDEN_EPOCHS, HIDDEN_MIN_DF = 32, 1e-6, 6, 2
+#: Weight of the linear part in the blended harm decision (decision 0028).
+BLEND_LINEAR = 0.6
+
+
+def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
+               epochs: int = HIDDEN_EPOCHS, lr: float = 2e-3) -> HiddenLayer:
+    """One hidden ReLU layer on the feature columns seen in at least ``HIDDEN_MIN_DF`` rows.
+
+    Trained with PyTorch (the ``models`` extra; only training needs it, the shipped
+    model runs on numpy): Adam, batches of 256, a fixed number of epochs and no early
+    stopping, classes balanced through the sample weights as the linear head's
+    ``class_weight="balanced"``. Same rows, seed and thread count give the same weights.
+    """
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SystemExit("training the hidden layer needs PyTorch: pip install -e '.[models]' "
+                         "(or pass --no-hidden for the linear head alone)") from exc
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    cols = np.flatnonzero(df >= HIDDEN_MIN_DF).astype(np.int64)
+    Xs = take_columns(X, column_map(cols))
+    pos = float((y == 0).sum()) / max(float((y == 1).sum()), 1.0)
+    w = torch.tensor(sw * np.where(y == 1, pos, 1.0), dtype=torch.float32)
+    target = torch.tensor(y, dtype=torch.float32)
+    W1 = torch.nn.Parameter(torch.randn(Xs.shape[1], HIDDEN_UNITS) * 0.01)
+    b1 = torch.nn.Parameter(torch.zeros(HIDDEN_UNITS))
+    w2 = torch.nn.Parameter(torch.randn(HIDDEN_UNITS) * 0.1)
+    b2 = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.Adam([W1, b1, w2, b2], lr=lr)
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), 256):
+            idx = order[start : start + 256]
+            xb = Xs[idx].tocoo()
+            xt = torch.sparse_coo_tensor(np.vstack([xb.row, xb.col]), xb.data, xb.shape,
+                                         check_invariants=False).coalesce()
+            h = torch.relu(torch.sparse.mm(xt, W1) + b1)
+            z = h @ w2 + b2
+            bce = torch.nn.functional.binary_cross_entropy_with_logits(z, target[idx], reduction="none")
+            loss = (bce * w[idx]).sum() / w[idx].sum()
+            loss = loss + HIDDEN_DECAY * (W1[np.unique(xb.col)] ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():  # rounded as they are stored (int8 per unit), so training and use agree
+        W = dequantise(*quantise(W1.numpy()))
+        return HiddenLayer(cols, W, b1.numpy().copy(), w2.numpy().copy(), float(b2.numpy()[0]))
+
+
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
         cv_folds: int = 5, category_cv: bool = True,
-        file_weights: dict[str, float] | None = None) -> tuple[PolicyModel, dict[str, float]]:
+        file_weights: dict[str, float] | None = None, hidden: bool = True) -> tuple[PolicyModel, dict[str, float]]:
     """Fit both heads on ``rows``; the prior shift is set for ``prior`` (calibration may replace it).
 
     ``cv_folds`` = 0 skips the internal cross-validation (the Platt scaling then comes from the
     training scores themselves, which is optimistic; only for quick development runs).
+    ``hidden`` adds the hidden layer to the harm head (blended with the linear part; the
+    blend's standardisation and the Platt scaling use out-of-fold decisions of both).
     """
     tax = load_taxonomy()
     texts = [r[0] for r in rows]
@@ -152,12 +221,24 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
     fw = file_weights or {}
     sw = np.asarray([shared_weight if r[2].startswith("shared:") else fw.get(r[2], 1.0) for r in rows])
     harm = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=seed)
+    h_cv = np.zeros(len(y))
     if cv_folds:
         cv = StratifiedKFold(cv_folds, shuffle=True, random_state=seed)
         d_cv = cross_val_predict(harm, X, y, cv=cv, method="decision_function", params={"sample_weight": sw})
+        if hidden:
+            for tr, te in cv.split(X, y):
+                h_cv[te] = fit_hidden(X[tr], y[tr], sw[tr], seed).decision(X[te])
     harm.fit(X, y, sample_weight=sw)
+    layer = fit_hidden(X, y, sw, seed) if hidden else None
     if not cv_folds:
         d_cv = harm.decision_function(X)
+        if layer is not None:
+            h_cv = layer.decision(X)
+    blend: tuple[float, float, float, float, float] | None = None
+    if layer is not None:
+        blend = (BLEND_LINEAR, float(d_cv.mean()), float(d_cv.std()), float(h_cv.mean()), float(h_cv.std()))
+        w, mu_l, sd_l, mu_h, sd_h = blend
+        d_cv = w * (d_cv - mu_l) / sd_l + (1 - w) * (h_cv - mu_h) / sd_h
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(d_cv[:, None], y)
     a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     pi_train = float(y.mean())
@@ -168,6 +249,8 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
     yc = np.asarray([cats.index(rows[i][1]) for i in idx])
     cat_head = LogisticRegression(C=C, max_iter=300, tol=1e-3, class_weight="balanced")
     metrics = {"cv_auc_harm": round(float(roc_auc_score(y, d_cv)), 4)}
+    if layer is not None and cv_folds:
+        metrics["cv_auc_hidden"] = round(float(roc_auc_score(y, h_cv)), 4)
     if category_cv:
         cat_cv = cross_val_predict(cat_head, X[idx], yc, cv=StratifiedKFold(3, shuffle=True, random_state=seed))
         metrics["cv_accuracy_category"] = round(float((cat_cv == yc).mean()), 4)
@@ -181,6 +264,8 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
         cat_coef_=cat_head.coef_.astype(np.float32),
         cat_intercept_=cat_head.intercept_.astype(np.float32),
         meta_={},
+        hidden_=layer,
+        blend_=blend,
     )
     return model, metrics
 
@@ -198,6 +283,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "policy")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--no-shared", action="store_true", help="train on team-written data only")
+    ap.add_argument("--no-hidden", action="store_true",
+                    help="linear harm head alone (no hidden layer; no PyTorch needed)")
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--frames-per-core", type=int, default=4)
@@ -217,7 +304,8 @@ def main() -> None:
     rows = team_rows(args.data, rng, args.frames_per_core, args.n_generic)
     rows += [] if args.no_shared else shared_rows(args.shared)
     weights = file_weights_of(args.data)
-    model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior, file_weights=weights)
+    model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior, file_weights=weights,
+                         hidden=not args.no_hidden)
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     pi_train = float(y.mean())
     cats = model.categories_
@@ -249,7 +337,13 @@ def main() -> None:
                 "committed": False,
             })
     meta = {
-        "trained_with": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
+        "trained_with": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
+                        + ("" if args.no_hidden else f", torch {_torch_version()}"),
+        "hidden": None if args.no_hidden else {
+            "units": HIDDEN_UNITS, "decay": HIDDEN_DECAY, "epochs": HIDDEN_EPOCHS, "min_df": HIDDEN_MIN_DF,
+            "blend_linear": BLEND_LINEAR,
+            "columns": int(len(model.hidden_.cols_)) if model.hidden_ is not None else 0,
+        },
         "seed": args.seed, "C": args.C, "shared_weight": args.shared_weight, "prior": args.prior, "pi_train": round(pi_train, 4),
         "rows": len(rows), "data_hash": sha(files), "sources": sources, "cv": metrics,
     }
@@ -279,12 +373,25 @@ def main() -> None:
           f"calibration {meta['calibration']}; weights {size / 1e6:.2f} MB")
 
 
+def _torch_version() -> str:
+    import torch
+
+    return str(torch.__version__)
+
+
 def write_card(path: Path, meta: dict, cats: list[str]) -> None:
     cal = meta.get("calibration") or {}
     cal_text = (
         f"{cal['fpr']:.2%} of the harmless calibration split ({cal['rows']} rows of {cal['split']}; "
         f"target {cal['target_fpr']:.1%}), shift {cal['shift']}"
         if cal.get("split") else f"at a deployment base rate of {meta['prior']} (no calibration split)"
+    )
+    hid = meta.get("hidden")
+    hidden_text = (
+        f"logistic regression blended (weight {hid['blend_linear']}, standardised out-of-fold decisions) "
+        f"with a {hid['units']}-unit ReLU hidden layer on the {hid['columns']} feature columns seen in at least "
+        f"{hid['min_df']} training rows ({hid['epochs']} Adam epochs, decay {hid['decay']})"
+        if hid else "logistic regression"
     )
     src = "\n".join(
         f"| {s['source']} | {s['rows']} | {s['licence']} | {'yes' if s['committed'] else 'no, read at training time'} |"
@@ -297,7 +404,7 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
 
 - Features: hashed word 1-2-grams (function words kept), character 3-5-grams, Chinese character 1-2-grams and
   harm-lexicon tokens (2^19 dims, no vocabulary).
-- Heads: logistic regression harmful-vs-harmless (Platt-calibrated with 5-fold CV
+- Heads: harmful-vs-harmless = {hidden_text} (Platt-calibrated with 5-fold CV
   scores, then shifted in log-odds so that the default path, rules + model, flags
   {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}.
 - Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, shared-set rows weighted {meta['shared_weight']}, {meta['rows']} rows,
@@ -317,9 +424,10 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
 ## Limits
 
 English-heavy; Spanish, Russian and Chinese are covered by fewer examples (data/policy/
-sentences_multilingual*.yaml and the zh/es/ru cores). A linear
-model on n-grams recognises wording, not intent: paraphrases far from the training
-vocabulary fall back to the rules and, where configured, the model judge.
+sentences_multilingual*.yaml and the zh/es/ru cores). A model on n-grams trained from a few
+ten thousand requests recognises wording, not intent: the hidden layer learns some
+combinations (a harm named inside a victim's or defender's question), but paraphrases far
+from the training vocabulary fall back to the rules and, where configured, the model judge.
 """,
         encoding="utf-8",
     )

@@ -71,9 +71,7 @@ def _parts(
     """The model's calibrated log-odds before the shift, and the rule factors, per text."""
     hits = rules.match(texts, langs) if rules is not None else [[] for _ in texts]
     keep, hold, damp, protect = harm_factors(hits, threshold)
-    d = np.asarray(featurise(texts) @ model.harm_coef_).ravel() + model.harm_intercept_
-    a, b = model.platt_
-    return a * d + b, keep, hold, damp, protect
+    return model.logit(featurise(texts)), keep, hold, damp, protect
 
 
 def _bisect(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, float]:

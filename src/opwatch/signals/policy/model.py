@@ -10,7 +10,12 @@ that names a crime the training never saw still lights the "crime" feature.
 Two heads share the features:
 
 - a *harm* head (harmful vs harmless) with Platt calibration and a prior shift
-  to the deployment base rate, so that unfamiliar text leans harmless;
+  to the deployment base rate, so that unfamiliar text leans harmless. It is a
+  blend of a linear model and, when the weights carry one, a small one-hidden-layer
+  network (:class:`HiddenLayer`) over the same features: the linear part reads
+  each n-gram alone; the hidden units can learn that "stalkerware" next to "check
+  my phone for" is a victim's question, which a linear model cannot (decision
+  0028). The two decisions are standardised and averaged before Platt scaling;
 - a *category* head over the harmful categories, read as P(category | harmful).
 
 The weights live in ``model/policy-model.npz`` (sparse, float32), written by
@@ -34,7 +39,7 @@ from sklearn.utils import murmurhash3_32
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 4  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept
+FORMAT_VERSION = 5  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer
 N_WORD = 2**18
 N_CHAR = 2**18
 _TOKEN = re.compile(r"(?u)\b\w+\b")
@@ -137,6 +142,60 @@ def featurise(texts: list[str]) -> sp.csr_matrix:
     return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
+def column_map(cols: np.ndarray) -> np.ndarray:
+    """Feature column -> its position in ``cols`` (or -1), for :func:`take_columns`."""
+    colmap = np.full(N_WORD + N_CHAR, -1, dtype=np.int64)
+    colmap[cols] = np.arange(len(cols))
+    return colmap
+
+
+def take_columns(X: sp.csr_matrix, colmap: np.ndarray, n_cols: int | None = None) -> sp.csr_matrix:
+    """The columns of ``X`` that ``colmap`` keeps, in its order (faster than CSR column slicing)."""
+    m = colmap[X.indices]
+    keep = m >= 0
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    n_cols = int(colmap.max()) + 1 if n_cols is None else n_cols
+    return sp.csr_matrix((X.data[keep], (rows[keep], m[keep])), shape=(X.shape[0], n_cols))
+
+
+def quantise(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``W`` as int8 with one float32 scale per column (hidden unit): how the file stores W1.
+
+    Changes a decision by well under 0.01 in log-odds and keeps the file at a quarter of
+    float32.
+    """
+    scale = (np.abs(W).max(axis=0) / 127.0).astype(np.float32)
+    scale[scale == 0] = 1.0
+    return np.round(W / scale).astype(np.int8), scale
+
+
+def dequantise(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return q.astype(np.float32) * scale
+
+
+@dataclass
+class HiddenLayer:
+    """One hidden ReLU layer on a subset of the hashed feature columns.
+
+    ``cols_`` are the feature columns it reads (those seen in training), sorted;
+    ``decision(X) = relu(X[:, cols] @ W1 + b1) @ w2 + b2``.
+    """
+
+    cols_: np.ndarray  # (m,) int32, sorted
+    W1_: np.ndarray  # (m, h)
+    b1_: np.ndarray  # (h,)
+    w2_: np.ndarray  # (h,)
+    b2_: float
+
+    def __post_init__(self) -> None:
+        self._colmap = column_map(self.cols_)
+
+    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+        h = np.asarray(take_columns(X, self._colmap, len(self.cols_)) @ self.W1_) + self.b1_
+        np.maximum(h, 0.0, out=h)
+        return np.asarray(h @ self.w2_).ravel() + self.b2_
+
+
 @dataclass
 class PolicyModel:
     """Learned state of both heads (trailing underscores: learned)."""
@@ -149,12 +208,26 @@ class PolicyModel:
     cat_coef_: np.ndarray  # (K, F)
     cat_intercept_: np.ndarray  # (K,)
     meta_: dict[str, Any]
+    hidden_: HiddenLayer | None = None
+    #: (weight of the linear part, its mean, its sd, the hidden layer's mean, its sd)
+    blend_: tuple[float, float, float, float, float] | None = None
+
+    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+        """The harm head's raw decision: the linear part, or its blend with the hidden layer."""
+        d = np.asarray(X @ self.harm_coef_).ravel() + self.harm_intercept_
+        if self.hidden_ is None or self.blend_ is None:
+            return d
+        w, mu_l, sd_l, mu_h, sd_h = self.blend_
+        return w * (d - mu_l) / sd_l + (1.0 - w) * (self.hidden_.decision(X) - mu_h) / sd_h
+
+    def logit(self, X: sp.csr_matrix) -> np.ndarray:
+        """Calibrated log-odds of harm before the prior shift (Platt scaling of :meth:`decision`)."""
+        a, b = self.platt_
+        return a * self.decision(X) + b
 
     def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
-        d = np.asarray(X @ self.harm_coef_).ravel() + self.harm_intercept_
-        a, b = self.platt_
-        p_harm = 1.0 / (1.0 + np.exp(-(a * d + b + self.prior_shift_)))
+        p_harm = 1.0 / (1.0 + np.exp(-(self.logit(X) + self.prior_shift_)))
         z = np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
@@ -185,14 +258,23 @@ class PolicyModel:
             prior_shift=float(self.prior_shift_),
             cat_intercept=[float(x) for x in self.cat_intercept_],
         )
-        np.savez_compressed(
-            path,
+        arrays: dict[str, Any] = dict(
             data=W.data.astype(np.float16),
             indices=W.indices.astype(np.int32),
             indptr=W.indptr.astype(np.int64),
             shape=np.asarray(W.shape),
-            meta=np.asarray(json.dumps(meta)),
         )
+        if self.hidden_ is not None and self.blend_ is not None:
+            meta.update(hidden_b2=float(self.hidden_.b2_), blend=[float(x) for x in self.blend_])
+            q, scale = quantise(self.hidden_.W1_)
+            arrays.update(
+                hidden_cols=self.hidden_.cols_.astype(np.int32),
+                hidden_W1=q,
+                hidden_W1_scale=scale,
+                hidden_b1=self.hidden_.b1_.astype(np.float32),
+                hidden_w2=self.hidden_.w2_.astype(np.float32),
+            )
+        np.savez_compressed(path, meta=np.asarray(json.dumps(meta)), **arrays)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PolicyModel:
@@ -202,6 +284,17 @@ class PolicyModel:
                 meta = json.loads(str(z["meta"]))
                 W = sp.csr_matrix(
                     (z["data"].astype(np.float32), z["indices"], z["indptr"]), shape=tuple(z["shape"])
+                )
+                hidden = (
+                    HiddenLayer(
+                        cols_=z["hidden_cols"].astype(np.int64),
+                        W1_=dequantise(z["hidden_W1"], z["hidden_W1_scale"]),
+                        b1_=z["hidden_b1"].astype(np.float32),
+                        w2_=z["hidden_w2"].astype(np.float32),
+                        b2_=float(meta["hidden_b2"]),
+                    )
+                    if "hidden_W1" in z.files
+                    else None
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(
@@ -220,4 +313,6 @@ class PolicyModel:
             cat_coef_=dense[1:],
             cat_intercept_=np.asarray(meta["cat_intercept"], dtype=np.float32),
             meta_=meta,
+            hidden_=hidden,
+            blend_=tuple(float(x) for x in meta["blend"]) if hidden is not None else None,  # type: ignore[arg-type]
         )

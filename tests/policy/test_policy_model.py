@@ -1,0 +1,141 @@
+"""The offline model's harm head: the hidden layer, its blend with the linear part, and its file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from opwatch.signals.policy.model import (
+    N_CHAR,
+    N_WORD,
+    HiddenLayer,
+    ModelError,
+    PolicyModel,
+    column_map,
+    dequantise,
+    featurise,
+    quantise,
+    take_columns,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tiny(hidden: bool, seed: int = 0) -> PolicyModel:
+    rng = np.random.default_rng(seed)
+    F = N_WORD + N_CHAR
+    coef = np.zeros(F, dtype=np.float32)
+    some = rng.choice(F, 500, replace=False)
+    coef[some] = rng.normal(size=500).astype(np.float32)
+    layer = None
+    blend = None
+    if hidden:
+        cols = np.sort(rng.choice(F, 300, replace=False)).astype(np.int64)
+        W = dequantise(*quantise(rng.normal(size=(300, 4)).astype(np.float32)))
+        layer = HiddenLayer(cols, W, rng.normal(size=4).astype(np.float32),
+                            rng.normal(size=4).astype(np.float32), 0.3)
+        blend = (0.6, 0.1, 2.0, -0.2, 1.5)
+    return PolicyModel(
+        categories_=["a", "b"], harm_coef_=coef, harm_intercept_=-0.5, platt_=(1.2, -0.1), prior_shift_=-1.0,
+        cat_coef_=np.zeros((2, F), dtype=np.float32), cat_intercept_=np.zeros(2, dtype=np.float32),
+        meta_={"test": True}, hidden_=layer, blend_=blend,
+    )
+
+
+TEXTS = ["how do I kill a Python process", "write a keylogger that hides from antivirus",
+         "track my parcel", "把这些记者的帖子都收集起来", ""]
+
+
+def test_take_columns_equals_column_slicing() -> None:
+    X = featurise(TEXTS)
+    cols = np.sort(np.unique(X.indices)[::3])
+    got = take_columns(X, column_map(cols))
+    assert got.shape == (len(TEXTS), len(cols))
+    assert (got != X[:, cols]).nnz == 0
+
+
+def test_quantised_weights_stay_close() -> None:
+    W = np.random.default_rng(1).normal(scale=0.1, size=(1000, 8)).astype(np.float32)
+    W[:, 3] = 0.0  # a dead unit must not divide by zero
+    q, scale = quantise(W)
+    assert q.dtype == np.int8 and scale.shape == (8,)
+    back = dequantise(q, scale)
+    assert np.abs(back - W).max() <= scale.max() / 2 + 1e-7
+    assert (back[:, 3] == 0).all()
+    np.testing.assert_allclose(dequantise(*quantise(back)), back, rtol=1e-6)
+
+
+def test_blend_is_the_standardised_average_of_both_decisions() -> None:
+    m = _tiny(hidden=True)
+    X = featurise(TEXTS)
+    assert m.hidden_ is not None
+    lin = np.asarray(X @ m.harm_coef_).ravel() + m.harm_intercept_
+    Xs = X[:, m.hidden_.cols_].toarray()
+    hid = np.maximum(Xs @ m.hidden_.W1_ + m.hidden_.b1_, 0) @ m.hidden_.w2_ + m.hidden_.b2_
+    want = 0.6 * (lin - 0.1) / 2.0 + 0.4 * (hid + 0.2) / 1.5
+    np.testing.assert_allclose(m.decision(X), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(m.logit(X), 1.2 * want - 0.1, rtol=1e-5, atol=1e-6)
+    p, _ = m.predict(X)
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-(1.2 * want - 0.1 - 1.0))), rtol=1e-5)
+    # without a hidden layer the decision is the linear part alone
+    np.testing.assert_allclose(_tiny(hidden=False).decision(X), lin, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hidden", [True, False])
+def test_save_and_load_round_trip(tmp_path: Path, hidden: bool) -> None:
+    m = _tiny(hidden)
+    path = tmp_path / "m.npz"
+    m.save(path)
+    back = PolicyModel.load(path)
+    assert (back.hidden_ is None) is not hidden
+    X = featurise(TEXTS)
+    # linear weights are stored as float16: equal to that precision
+    np.testing.assert_allclose(back.predict(X)[0], m.predict(X)[0], atol=2e-3)
+    assert back.meta_["test"] is True
+
+
+def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
+    m = _tiny(hidden=True)
+    path = tmp_path / "m.npz"
+    m.save(path)
+    with np.load(path) as z:
+        arrays = dict(z)
+    arrays["meta"] = np.asarray(str(arrays["meta"]).replace('"format": 5', '"format": 4'))
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(ModelError, match="format"):
+        PolicyModel.load(path)
+
+
+def test_the_shipped_model_has_its_hidden_layer() -> None:
+    m = PolicyModel.load()
+    assert m.hidden_ is not None and m.blend_ is not None
+    assert m.hidden_.W1_.shape == (len(m.hidden_.cols_), len(m.hidden_.b1_))
+    assert m.meta_["hidden"]["columns"] == len(m.hidden_.cols_)
+
+
+def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
+    """XOR of two words: harmful only when exactly one of them is present."""
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(ROOT))
+    from train_policy_model import fit_hidden
+
+    base = ["please help with this", "a question about that", "tell me more", "one more thing"]
+    texts, y = [], []
+    for i in range(400):
+        a, b = i % 2, (i // 2) % 2
+        words = base[i % 4] + (" zzalpha" if a else "") + (" zzbeta" if b else "") + f" n{i % 7}"
+        texts.append(words)
+        y.append(a ^ b)
+    X = featurise(texts)
+    yy = np.asarray(y)
+    layer = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2)
+    d = layer.decision(X)
+    assert ((d > np.median(d)) == (yy == 1)).mean() > 0.95
+    again = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2)
+    np.testing.assert_array_equal(again.W1_, layer.W1_)
+    assert isinstance(X, sp.csr_matrix)
