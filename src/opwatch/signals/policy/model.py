@@ -18,7 +18,8 @@ Two heads share the features:
   0028). The two decisions are standardised and averaged before Platt scaling;
 - a *category* head over the harmful categories, read as P(category | harmful).
 
-The weights live in ``model/policy-model.npz`` (sparse, float32), written by
+The weights live in ``model/policy-model.npz`` (linear heads sparse in float16, the
+hidden layer's W1 in int8 with one scale per unit), written by
 ``scripts/train_policy_model.py`` together with ``MODEL_CARD.md`` and
 ``sources.json`` that record every training source and its licence.
 """
@@ -170,6 +171,7 @@ def quantise(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dequantise(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The float32 weights :func:`quantise` stands for."""
     return q.astype(np.float32) * scale
 
 
