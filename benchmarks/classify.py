@@ -398,7 +398,7 @@ def main() -> None:
         "(benign.about_the_harm) and stand-downs; they are development sets since and their rows below are "
         "optimistic. The held-out public sets were looked at twice in this round: once when rules and "
         "model were final, and once more after the new rules were rewritten to match faster (literal anchors; "
-        "every row identical). "
+        "every row identical); a third run timed a faster anchor lookup (every row identical again). "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "

@@ -29,7 +29,9 @@ Texts are lowercased before matching (write ``re:`` patterns in lowercase).
 Matching is built for whole workspaces: every pattern that can trigger a rule
 is reduced to the literal strings it must start with (its *anchors*); each
 anchor is searched once in all texts joined together (C-speed substring
-search), which gives each rule its candidate texts; only those candidates run
+search; an anchor made of word characters only is first looked up in the
+batch's distinct words, a much shorter string, and skipped when absent), which
+gives each rule its candidate texts; only those candidates run
 the rule's regular expressions. A pattern without a usable anchor makes its
 rule a candidate everywhere (correct, only slower).
 """
@@ -49,6 +51,7 @@ from opwatch.signals.policy.lang import guess_lang
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent / "rules"
 _SEP = "\x00"
+_WORD_RUN = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -387,6 +390,7 @@ class RuleSet:
         for k, r in enumerate(self.rules):
             for a in r.anchors or ():
                 self._by_anchor.setdefault(a, []).append(k)
+        self._wordlike = {a for a in self._by_anchor if _WORD_RUN.fullmatch(a)}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -412,10 +416,14 @@ class RuleSet:
     def candidates(self, lowered: Sequence[str]) -> dict[int, set[int]]:
         """Rule index -> indices of texts containing one of its anchors."""
         joined = _SEP.join(lowered)
+        # A word-character anchor can only occur inside one of the batch's distinct words.
+        words = "\n".join(set(_WORD_RUN.findall(joined)))
         starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
         out: dict[int, set[int]] = {k: set(range(len(lowered))) for k in self._everywhere}
         n = len(lowered)
         for anchor, ks in self._by_anchor.items():
+            if anchor in self._wordlike and anchor not in words:
+                continue
             count = joined.count(anchor)
             if count == 0:
                 continue
