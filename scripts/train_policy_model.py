@@ -45,7 +45,6 @@ from opwatch.signals.policy.model import (  # noqa: E402
     MODEL_DIR,
     HiddenLayer,
     PolicyModel,
-    column_map,
     dequantise,
     featurise,
     quantise,
@@ -174,7 +173,7 @@ def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
     torch.set_num_threads(2)
     df = np.bincount(X.indices, minlength=X.shape[1])
     cols = np.flatnonzero(df >= HIDDEN_MIN_DF).astype(np.int64)
-    Xs = take_columns(X, column_map(cols))
+    Xs = take_columns(X, cols)
     pos = float((y == 0).sum()) / max(float((y == 1).sum()), 1.0)
     w = torch.tensor(sw * np.where(y == 1, pos, 1.0), dtype=torch.float32)
     target = torch.tensor(y, dtype=torch.float32)

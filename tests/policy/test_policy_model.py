@@ -15,7 +15,6 @@ from opwatch.signals.policy.model import (
     HiddenLayer,
     ModelError,
     PolicyModel,
-    column_map,
     dequantise,
     featurise,
     quantise,
@@ -53,7 +52,7 @@ TEXTS = ["how do I kill a Python process", "write a keylogger that hides from an
 def test_take_columns_equals_column_slicing() -> None:
     X = featurise(TEXTS)
     cols = np.sort(np.unique(X.indices)[::3])
-    got = take_columns(X, column_map(cols))
+    got = take_columns(X, cols)
     assert got.shape == (len(TEXTS), len(cols))
     assert (got != X[:, cols]).nnz == 0
 
@@ -118,24 +117,22 @@ def test_the_shipped_model_has_its_hidden_layer() -> None:
 
 
 def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
-    """XOR of two words: harmful only when exactly one of them is present."""
+    """XOR of two features: harmful only when exactly one of them is present."""
     pytest.importorskip("torch")
     sys.path.insert(0, str(ROOT / "scripts"))
     sys.path.insert(0, str(ROOT))
+    from sklearn.linear_model import LogisticRegression
     from train_policy_model import fit_hidden
 
-    base = ["please help with this", "a question about that", "tell me more", "one more thing"]
-    texts, y = [], []
-    for i in range(400):
-        a, b = i % 2, (i // 2) % 2
-        words = base[i % 4] + (" zzalpha" if a else "") + (" zzbeta" if b else "") + f" n{i % 7}"
-        texts.append(words)
-        y.append(a ^ b)
-    X = featurise(texts)
-    yy = np.asarray(y)
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 2, 400), rng.integers(0, 2, 400)
+    noise = rng.integers(0, 2, (400, 6))
+    X = sp.csr_matrix(np.column_stack([a, b, noise, np.ones(400)]).astype(np.float32))
+    yy = a ^ b
     layer = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2)
     d = layer.decision(X)
     assert ((d > np.median(d)) == (yy == 1)).mean() > 0.95
+    linear = LogisticRegression(C=10.0, max_iter=2000).fit(X, yy)
+    assert linear.score(X, yy) < 0.8  # the same features, each weighed alone, cannot separate XOR
     again = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2)
     np.testing.assert_array_equal(again.W1_, layer.W1_)
-    assert isinstance(X, sp.csr_matrix)

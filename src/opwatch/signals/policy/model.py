@@ -143,20 +143,14 @@ def featurise(texts: list[str]) -> sp.csr_matrix:
     return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
-def column_map(cols: np.ndarray) -> np.ndarray:
-    """Feature column -> its position in ``cols`` (or -1), for :func:`take_columns`."""
-    colmap = np.full(N_WORD + N_CHAR, -1, dtype=np.int64)
+def take_columns(X: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
+    """``X[:, cols]`` for sorted ``cols``, by remapping indices (faster than CSR column slicing)."""
+    colmap = np.full(X.shape[1], -1, dtype=np.int64)
     colmap[cols] = np.arange(len(cols))
-    return colmap
-
-
-def take_columns(X: sp.csr_matrix, colmap: np.ndarray, n_cols: int | None = None) -> sp.csr_matrix:
-    """The columns of ``X`` that ``colmap`` keeps, in its order (faster than CSR column slicing)."""
     m = colmap[X.indices]
     keep = m >= 0
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    n_cols = int(colmap.max()) + 1 if n_cols is None else n_cols
-    return sp.csr_matrix((X.data[keep], (rows[keep], m[keep])), shape=(X.shape[0], n_cols))
+    return sp.csr_matrix((X.data[keep], (rows[keep], m[keep])), shape=(X.shape[0], len(cols)))
 
 
 def quantise(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,11 +183,8 @@ class HiddenLayer:
     w2_: np.ndarray  # (h,)
     b2_: float
 
-    def __post_init__(self) -> None:
-        self._colmap = column_map(self.cols_)
-
     def decision(self, X: sp.csr_matrix) -> np.ndarray:
-        h = np.asarray(take_columns(X, self._colmap, len(self.cols_)) @ self.W1_) + self.b1_
+        h = np.asarray(take_columns(X, self.cols_) @ self.W1_) + self.b1_
         np.maximum(h, 0.0, out=h)
         return np.asarray(h @ self.w2_).ravel() + self.b2_
 
