@@ -26,32 +26,29 @@ least one ``match`` and one ``no_match`` text, and all of them must pass, or
 loading fails with :class:`RuleError`.
 
 Texts are lowercased before matching (write ``re:`` patterns in lowercase).
-Matching is built for whole workspaces: every pattern that can trigger a rule
-is reduced to the literal strings it must start with (its *anchors*); each
-anchor is searched once in all texts joined together (C-speed substring
-search; an anchor made of word characters only is first looked up in the
-batch's distinct words, a much shorter string, and skipped when absent), which
-gives each rule its candidate texts; only those candidates run
-the rule's regular expressions. A pattern without a usable anchor makes its
-rule a candidate everywhere (correct, only slower).
+Matching is built for whole workspaces: every pattern is reduced to the
+literal strings it must start with (its *anchors*, see anchors.py); one pass
+over the batch finds the anchors each text contains, which gives each text its
+candidate rules, and only those run their regular expressions, skipping every
+alternative none of whose anchors is present. A pattern without a usable anchor
+makes its rule a candidate everywhere (correct, only slower).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
+from opwatch.signals.policy.anchors import AnchorIndex, Pattern, rule_anchors
 from opwatch.signals.policy.lang import guess_lang
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent / "rules"
-_SEP = "\x00"
-_WORD_RUN = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -109,142 +106,6 @@ def _lower_regex(src: str) -> str:
     return "".join(out)
 
 
-_META = set(".^$*+?{}[]()|\\")
-
-
-def _group_end(src: str, start: int) -> int:
-    """Index of the parenthesis closing the group opened at ``start``."""
-    depth, i = 0, start
-    while i < len(src):
-        c = src[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = src.index("]", i + 1)
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ValueError("unbalanced group")
-
-
-def _split_top(src: str) -> list[str]:
-    parts, depth, cur, i = [], 0, [], 0
-    while i < len(src):
-        c = src[i]
-        if c == "\\":
-            cur.append(src[i : i + 2])
-            i += 2
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        if c == "|" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-        i += 1
-    parts.append("".join(cur))
-    return parts
-
-
-def anchors(src: str) -> set[str] | None:
-    """Literal strings one of which every match of ``src`` starts with; None if unknown."""
-    try:
-        alts = _split_top(src)
-        if len(alts) > 1:
-            found: set[str] = set()
-            for alt in alts:
-                sub = anchors(alt)
-                if sub is None:
-                    return None
-                found |= sub
-            return found
-        while src.startswith(("\\b", "^")):
-            src = src[2:] if src.startswith("\\b") else src[1:]
-        if src.startswith("(?:"):
-            end = _group_end(src, 0)
-            if end + 1 < len(src) and src[end + 1] in "?*{":
-                return None
-            return anchors(src[3:end])
-        lit: list[str] = []
-        i = 0
-        while i < len(src):
-            c = src[i]
-            if c == "\\" and i + 1 < len(src) and not src[i + 1].isalnum():
-                lit.append(src[i + 1])
-                i += 2
-                continue
-            if c in _META:
-                if c in "?*{" and lit:
-                    lit.pop()
-                break
-            lit.append(c)
-            i += 1
-        word = "".join(lit)
-        return {word} if len(word.strip()) >= 2 else None
-    except ValueError:
-        return None
-
-
-def _alternation(sources: Sequence[str]) -> str:
-    return "|".join(f"(?:{s})" for s in sources)
-
-
-def _rule_anchors(sources: Sequence[str]) -> frozenset[str] | None:
-    found: set[str] = set()
-    for src in sources:
-        sub = anchors(src)
-        if sub is None:
-            return None
-        found |= sub
-    return frozenset(found)
-
-
-def _literal_first(src: str) -> str:
-    """Rewrite a leading ``\\bc`` as ``c(?<!\\w.)`` so the regex engine can jump to the literal."""
-    if len(src) > 3 and src.startswith("\\b") and (src[2].isalnum() or src[2] == "_") and src[3] not in "?*+{":
-        return src[2] + r"(?<!\w.)" + src[3:]
-    return src
-
-
-class Pattern:
-    """Alternatives searched one by one, each skipped unless one of its anchors occurs.
-
-    Python's regex engine scans an alternation position by position; a single
-    pattern that starts with a literal is found with a fast substring search.
-    """
-
-    __slots__ = ("parts",)
-
-    def __init__(self, sources: Sequence[str]) -> None:
-        self.parts = [(anchors(src), re.compile(_literal_first(src))) for src in sources]
-
-    @property
-    def anchors(self) -> frozenset[str] | None:
-        found: set[str] = set()
-        for a, _ in self.parts:
-            if a is None:
-                return None
-            found |= a
-        return frozenset(found)
-
-    def search(self, text: str) -> re.Match[str] | None:
-        for a, rx in self.parts:
-            if a is not None and not any(x in text for x in a):
-                continue
-            m = rx.search(text)
-            if m is not None:
-                return m
-        return None
-
-
 def _compile(sources: Sequence[str]) -> Pattern:
     return Pattern(sources)
 
@@ -268,26 +129,34 @@ class Rule:
     tests_no_match: list[tuple[str, str | None]]
     protective: bool = False
 
-    def check(self, text: str, lang: str | None) -> str | None:
-        """Return the matched text when the rule fires on lowercased ``text``, else None."""
+    def check(self, text: str, lang: str | None, present: AbstractSet[str] | None = None) -> str | None:
+        """Return the matched text when the rule fires on lowercased ``text``, else None.
+
+        ``present``, when given, holds every anchor of this rule's patterns that ``text``
+        contains (:class:`AnchorIndex`); patterns then skip alternatives by set lookups.
+        """
         if self.langs and (lang or guess_lang(text)) not in self.langs:
             return None
         found: str | None = None
         if self.any_all is not None:
-            m = self.any_all.search(text)
+            m = self.any_all.search(text, present)
             if m is None:
                 return None
             found = m.group(0)
-            if self.min_count > 1 and sum(1 for p in self.any_ if p.search(text)) < self.min_count:
+            if self.min_count > 1 and sum(1 for p in self.any_ if p.search(text, present)) < self.min_count:
                 return None
         for p in self.all_:
-            m = p.search(text)
+            m = p.search(text, present)
             if m is None:
                 return None
             found = found or m.group(0)
-        if self.none_ is not None and self.none_.search(text):
+        if self.none_ is not None and self.none_.search(text, present):
             return None
         return found
+
+    def patterns(self) -> list[Pattern]:
+        """Every compiled pattern of the rule."""
+        return [p for p in [self.any_all, *self.any_, *self.all_, self.none_] if p is not None]
 
 
 def _tests(raw: Any, where: str) -> list[tuple[str, str | None]]:
@@ -316,7 +185,7 @@ def _patterns(raw: Any, where: str) -> list[str]:
 
 def _best_group_anchors(groups: Sequence[Sequence[str]]) -> frozenset[str] | None:
     """Every ``all`` group must match, so the group with the fewest anchors will do."""
-    found = [a for a in (_rule_anchors(g) for g in groups) if a is not None]
+    found = [a for a in (rule_anchors(g) for g in groups) if a is not None]
     return min(found, key=len) if found else None
 
 
@@ -369,7 +238,7 @@ def compile_rule(raw: Any, categories: Sequence[str], where: str) -> Rule:
         none_=_compile(none_src) if none_src else None,
         min_count=min_count,
         langs=frozenset(langs),
-        anchors=_rule_anchors(any_src) if any_src else _best_group_anchors(all_src),
+        anchors=rule_anchors(any_src) if any_src else _best_group_anchors(all_src),
         tests_match=t_match,
         tests_no_match=t_no,
         protective=protective,
@@ -390,7 +259,7 @@ class RuleSet:
         for k, r in enumerate(self.rules):
             for a in r.anchors or ():
                 self._by_anchor.setdefault(a, []).append(k)
-        self._wordlike = {a for a in self._by_anchor if _WORD_RUN.fullmatch(a)}
+        self.index = AnchorIndex(x for r in self.rules for p in r.patterns() for x in p.literals())
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -413,31 +282,14 @@ class RuleSet:
     def _anchored(rule: Rule, text: str) -> bool:
         return rule.anchors is None or any(a in text for a in rule.anchors)
 
-    def candidates(self, lowered: Sequence[str]) -> dict[int, set[int]]:
-        """Rule index -> indices of texts containing one of its anchors."""
-        joined = _SEP.join(lowered)
-        # A word-character anchor can only occur inside one of the batch's distinct words.
-        words = "\n".join(set(_WORD_RUN.findall(joined)))
-        starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
-        out: dict[int, set[int]] = {k: set(range(len(lowered))) for k in self._everywhere}
-        n = len(lowered)
-        for anchor, ks in self._by_anchor.items():
-            if anchor in self._wordlike and anchor not in words:
-                continue
-            count = joined.count(anchor)
-            if count == 0:
-                continue
-            if count > n // 4 + 8:  # frequent: test each text rather than each occurrence
-                docs = {i for i, t in enumerate(lowered) if anchor in t}
-            else:
-                pos: list[int] = []
-                i = joined.find(anchor)
-                while i != -1:
-                    pos.append(i)
-                    i = joined.find(anchor, i + 1)
-                docs = {d - 1 for d in np.searchsorted(starts, np.asarray(pos), side="right").tolist()}
-            for k in ks:
-                out.setdefault(k, set()).update(docs)
+    def candidates(self, present: Sequence[AbstractSet[str]]) -> list[list[int]]:
+        """For each text's anchor set, the indices of the rules that may fire on it, in order."""
+        out = []
+        for found in present:
+            ks = set(self._everywhere)
+            for a in found:
+                ks.update(self._by_anchor.get(a, ()))
+            out.append(sorted(ks))
         return out
 
     def match(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[list[RuleHit]]:
@@ -446,10 +298,12 @@ class RuleSet:
         if not texts or not self.rules:
             return out
         lowered = [t.lower() for t in texts]
-        for k, docs in sorted(self.candidates(lowered).items()):
-            rule = self.rules[k]
-            for i in sorted(docs):
-                found = rule.check(lowered[i], langs[i] if langs is not None else None)
+        present = self.index.presence(lowered)
+        for i, ks in enumerate(self.candidates(present)):
+            lang = langs[i] if langs is not None else None
+            for k in ks:
+                rule = self.rules[k]
+                found = rule.check(lowered[i], lang, present[i])
                 if found is not None:
                     out[i].append(RuleHit(rule.id, rule.category, rule.weight, found[:80], rule.protective))
         return out
