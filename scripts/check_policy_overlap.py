@@ -6,7 +6,7 @@ request can still come out (almost) word for word like a row of an evaluation
 set — writers remember public data sets. Such a row would make the benchmark
 measure memory. This script compares every training request in data/policy/
 (``sentences*.yaml``; not heldout*.yaml) with the rows the benchmark evaluates
-on: data/policy/heldout*.yaml and, where ../shared/data exists, Alpaca
+on: the heldout*.yaml files beside them and, where ../shared/data exists, Alpaca
 harmless_val, harmful_val and the held-out halves of StrongREJECT,
 Do-Not-Answer and the in-the-wild jailbreaks. A training request is a
 near-copy when it and an evaluation row share a word 3-gram and the Jaccard
@@ -50,10 +50,10 @@ def grams(words: list[str], n: int = 3) -> set[str]:
     return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
-def eval_rows(shared: Path | None) -> list[tuple[str, str]]:
+def eval_rows(shared: Path | None, data: Path = ROOT / "data" / "policy") -> list[tuple[str, str]]:
     """(text, set name) of every row the benchmark evaluates on."""
     rows: list[tuple[str, str]] = []
-    for path in sorted((ROOT / "data" / "policy").glob("heldout*.yaml")):
+    for path in sorted(data.glob("heldout*.yaml")):
         held = yaml.safe_load(path.read_text(encoding="utf-8"))
         for key, val in held.items():
             texts = val if isinstance(val, list) else [t for v in val.values() for t in v]
@@ -82,7 +82,7 @@ def main() -> int:
     ap.add_argument("--min-jaccard", type=float, default=0.8)
     ap.add_argument("--fix", action="store_true")
     args = ap.parse_args()
-    ev = eval_rows(args.shared)
+    ev = eval_rows(args.shared, args.data)
     index: dict[str, list[int]] = defaultdict(list)
     ev_words = []
     exact = {}
@@ -96,7 +96,7 @@ def main() -> int:
     for path in sorted(args.data.glob("sentences*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for texts in (t for by_lang in data.values() for t in by_lang.values()):
-            for t in texts:
+            for t in texts or []:
                 w = fold(t)
                 hit = exact.get(" ".join(w))
                 share = 1.0
@@ -122,10 +122,24 @@ def main() -> int:
                     if isinstance(val, str) and val in texts:
                         continue
                 keep.append(line)
-            path.write_text("".join(keep), encoding="utf-8")
+            path.write_text("".join(_close_emptied(keep)), encoding="utf-8")
         print("removed them from the training files")
         return 0
     return 1 if n else 0
+
+
+def _close_emptied(lines: list[str]) -> list[str]:
+    """Write ``key: []`` for a key whose every list item was deleted (YAML would read it as null)."""
+    out = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.endswith(":") and not s.startswith(("#", "- ")):
+            indent = len(line) - len(line.lstrip())
+            nxt = next((x for x in lines[i + 1 :] if x.strip() and not x.strip().startswith("#")), "")
+            if not nxt.strip().startswith("- ") and len(nxt) - len(nxt.lstrip()) <= indent:
+                line = line.rstrip("\n") + " []\n"
+        out.append(line)
+    return out
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def team_rows(data: Path, rng: random.Random, frames_per_core: int, n_generic: i
     for path in sorted(data.glob("sentences*.yaml")):
         for cat, by_lang in _yaml(path).items():
             for texts in by_lang.values():
-                rows += [(t, cat, path.name) for t in texts]
+                rows += [(t, cat, path.name) for t in texts or []]
     for path in sorted(data.glob("content_*.yaml")):  # formats x stances, both classes
         spec = _yaml(path)
         stances = [(cat, lang, x) for cat, by_lang in spec["harmful"].items()

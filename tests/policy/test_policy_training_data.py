@@ -40,19 +40,23 @@ def test_no_training_request_copies_a_held_out_row(tmp_path: Path) -> None:
 
 
 def test_overlap_check_finds_and_removes_a_near_copy(tmp_path: Path) -> None:
-    held = yaml.safe_load((DATA / "heldout.yaml").read_text(encoding="utf-8"))
-    copy = held["benign"][0]
+    copy, alone = "How do I kill a stuck Python process?", "Find where my ex lives now."
+    (tmp_path / "heldout.yaml").write_text(yaml.safe_dump({"benign": [copy], "harmful": {"surveillance": [alone]}}),
+                                           encoding="utf-8")
     (tmp_path / "sentences_x.yaml").write_text(
         "# test\nbenign:\n  en:\n"
         f'    - "{copy.upper()}!"\n'
-        '    - "Name three rivers in Africa."\n',
+        '    - "Name three rivers in Africa."\n'
+        f'surveillance:\n  en:\n    - "{alone.lower()}"\n  es:\n    - "Encuentra dónde vive mi ex."\n',
         encoding="utf-8",
     )
-    # heldout.yaml is read from the repository; the training files from --data.
+    # Evaluation rows come from --data's heldout*.yaml (and ../shared, absent here).
     args = [sys.executable, str(SCRIPT), "--data", str(tmp_path), "--shared", str(tmp_path / "absent")]
     found = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
-    assert found.returncode == 1 and "1 near-copies" in found.stdout
+    assert found.returncode == 1 and "2 near-copies" in found.stdout
     fixed = subprocess.run([*args, "--fix"], capture_output=True, text=True, cwd=ROOT)
     assert fixed.returncode == 0
     left = yaml.safe_load((tmp_path / "sentences_x.yaml").read_text(encoding="utf-8"))
     assert left["benign"]["en"] == ["Name three rivers in Africa."]
+    # A list whose every item was a copy stays a list (YAML would read a bare key as null).
+    assert left["surveillance"] == {"en": [], "es": ["Encuentra dónde vive mi ex."]}
