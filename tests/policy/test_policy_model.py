@@ -136,3 +136,21 @@ def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
     assert linear.score(X, yy) < 0.8  # the same features, each weighed alone, cannot separate XOR
     again = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2)
     np.testing.assert_array_equal(again.W1_, layer.W1_)
+
+
+def test_explanation_names_the_word_the_hidden_layer_reads() -> None:
+    """Occlusion explains the blended head: a word only the hidden layer weighs is named."""
+    F = N_WORD + N_CHAR
+    cols = np.sort(np.unique(featurise(["ransomware"]).indices)).astype(np.int64)
+    layer = HiddenLayer(cols, np.ones((len(cols), 1), dtype=np.float32), np.zeros(1, dtype=np.float32),
+                        np.ones(1, dtype=np.float32), 0.0)
+    m = PolicyModel(
+        categories_=["a"], harm_coef_=np.zeros(F, dtype=np.float32), harm_intercept_=0.0, platt_=(1.0, 0.0),
+        prior_shift_=0.0, cat_coef_=np.zeros((1, F), dtype=np.float32), cat_intercept_=np.zeros(1, dtype=np.float32),
+        meta_={}, hidden_=layer, blend_=(0.0, 0.0, 1.0, 0.0, 1.0),
+    )
+    assert m.explain("please write ransomware for the payroll server")[0] == "ransomware"
+    assert m.explain("please write a poem") == []  # nothing raises the decision
+    assert m.explain("the and of 42") == []  # function words and numbers are never offered
+    long = " ".join(f"word{i}" for i in range(200)) + " ransomware"
+    assert m.explain(long)[0] == "ransomware"  # long texts are pre-screened by both parts' weights

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import yaml
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -43,7 +43,9 @@ DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
 FORMAT_VERSION = 5  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer
 N_WORD = 2**18
 N_CHAR = 2**18
-_TOKEN = re.compile(r"(?u)\b\w+\b")
+_WORD_SPLIT = re.compile(r"(\w+)")
+#: Most distinct words :meth:`PolicyModel.explain` deletes one by one.
+EXPLAIN_WORDS = 80
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -143,6 +145,11 @@ def featurise(texts: list[str]) -> sp.csr_matrix:
     return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
+def _word_column(gram: str) -> int:
+    """The hashed word-feature column of a word n-gram (as the word vectoriser computes it)."""
+    return abs(murmurhash3_32(gram, seed=0)) % N_WORD
+
+
 def take_columns(X: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
     """``X[:, cols]`` for sorted ``cols``, by remapping indices (faster than CSR column slicing)."""
     colmap = np.full(X.shape[1], -1, dtype=np.int64)
@@ -227,18 +234,39 @@ class PolicyModel:
         return p_harm, e / e.sum(axis=1, keepdims=True)
 
     def explain(self, text: str, k: int = 3) -> list[str]:
-        """The word n-grams (and ``lexicon:<group>`` hits) that pushed ``text`` most towards harmful."""
+        """The words of ``text`` whose removal lowers the harm decision most (at most ``k``).
+
+        Occlusion on the whole harm head, the hidden layer included: each distinct word
+        is deleted in turn (all its occurrences) and the text scored again. English
+        function words, single characters and numbers are not offered as evidence
+        (the model weighs them, but they explain nothing to a reader). Long texts
+        are cut to 2,000 characters and their words pre-screened to the
+        ``EXPLAIN_WORDS`` that push hardest on their own (:meth:`_push`).
+        """
         low = text[:2000].lower()
-        toks = _TOKEN.findall(low)
-        grams = sorted(
-            set(toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)] + lexicon_tokens(low).split())
-        )
-        if not grams:
+        parts = _WORD_SPLIT.split(low)  # separators at even, words at odd positions
+        words = sorted({p for p in parts[1::2] if len(p) > 1 and p not in ENGLISH_STOP_WORDS and not p.isdigit()})
+        if not words:
             return []
-        idx = np.asarray([abs(murmurhash3_32(g, seed=0)) % N_WORD for g in grams])
-        w = self.harm_coef_[idx]
-        order = np.argsort(-w)[:k]
-        return [grams[i].replace("zzlex", "lexicon:") for i in order if w[i] > 0]
+        if len(words) > EXPLAIN_WORDS:
+            weight = [self._push(w) for w in words]
+            words = [words[i] for i in np.argsort(weight, kind="stable")[::-1][:EXPLAIN_WORDS]]
+        variants = [low] + ["".join(" " if i % 2 and p == w else p for i, p in enumerate(parts)) for w in words]
+        d = self.decision(featurise(variants))
+        drop = d[0] - d[1:]
+        order = np.argsort(-drop, kind="stable")[:k]
+        return [words[i] for i in order if drop[i] > 0]
+
+    def _push(self, word: str) -> float:
+        """How hard a word's own features push towards harmful: its word and lexicon columns'
+        linear weights, plus what its word column feeds the hidden layer's harmful side."""
+        cols = [_word_column(word)] + [_word_column(t) for t in lexicon_tokens(word).split()]
+        push = max(0.0, *(float(self.harm_coef_[c]) for c in cols))
+        if self.hidden_ is not None:
+            at = int(np.searchsorted(self.hidden_.cols_, cols[0]))
+            if at < len(self.hidden_.cols_) and self.hidden_.cols_[at] == cols[0]:
+                push += float(np.maximum(self.hidden_.W1_[at] * self.hidden_.w2_, 0.0).sum())
+        return push
 
     def save(self, path: Path) -> None:
         W = sp.csr_matrix(np.vstack([self.harm_coef_[None, :], self.cat_coef_]).astype(np.float32))
