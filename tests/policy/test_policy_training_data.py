@@ -23,7 +23,7 @@ def test_sentence_files_use_taxonomy_categories_and_hold_strings() -> None:
         assert set(data) <= ids, (path.name, set(data) - ids)
         for by_lang in data.values():
             for lang, texts in by_lang.items():
-                assert lang in {"en", "es", "ru", "zh", "de", "fr"}, (path.name, lang)
+                assert lang in {"en", "es", "ru", "zh", "de", "fr", "it", "pt"}, (path.name, lang)
                 assert all(isinstance(t, str) and t.strip() for t in texts), path.name
                 total += len(texts)
     assert total > 10_000

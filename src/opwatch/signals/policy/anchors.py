@@ -140,13 +140,21 @@ class Pattern:
 
     Python's regex engine scans an alternation position by position; a single
     pattern that starts with a literal is found with a fast substring search.
+    Given the anchors a text contains, only the alternatives owning one of them
+    (and those without anchors) run, in their written order.
     """
 
-    __slots__ = ("parts", "union")
+    __slots__ = ("parts", "union", "_literals", "_by_anchor", "_free")
 
     def __init__(self, sources: Sequence[str]) -> None:
         self.parts = [(_frozen(anchors(src)), re.compile(literal_first(src))) for src in sources]
         self.union = rule_anchors(sources)
+        self._by_anchor: dict[str, list[int]] = {}
+        for i, (a, _) in enumerate(self.parts):
+            for x in a or ():
+                self._by_anchor.setdefault(x, []).append(i)
+        self._literals = frozenset(self._by_anchor)
+        self._free = [i for i, (a, _) in enumerate(self.parts) if a is None]
 
     @property
     def anchors(self) -> frozenset[str] | None:
@@ -155,23 +163,29 @@ class Pattern:
 
     def literals(self) -> set[str]:
         """Every anchor of every alternative (those an :class:`AnchorIndex` must know)."""
-        return {x for a, _ in self.parts if a is not None for x in a}
+        return set(self._literals)
 
     def search(self, text: str, present: AbstractSet[str] | None = None) -> re.Match[str] | None:
         """First match in ``text``; ``present`` (when given) must hold every anchor ``text`` contains."""
-        if present is not None:
-            if self.union is not None and self.union.isdisjoint(present):
-                return None
+        if present is None:
             for a, rx in self.parts:
-                if a is None or not a.isdisjoint(present):
-                    m = rx.search(text)
-                    if m is not None:
-                        return m
+                if a is not None and not any(x in text for x in a):
+                    continue
+                m = rx.search(text)
+                if m is not None:
+                    return m
             return None
-        for a, rx in self.parts:
-            if a is not None and not any(x in text for x in a):
-                continue
-            m = rx.search(text)
+        if len(self.parts) == 1:
+            a, rx = self.parts[0]
+            return rx.search(text) if a is None or not a.isdisjoint(present) else None
+        hit = self._literals.intersection(present)
+        if not hit and not self._free:
+            return None
+        order = set(self._free)
+        for x in hit:
+            order.update(self._by_anchor[x])
+        for i in sorted(order):
+            m = self.parts[i][1].search(text)
             if m is not None:
                 return m
         return None

@@ -92,12 +92,9 @@ class Classifier:
             if col is not None:
                 out[:, j] = p_harm * p_cat[:, col]
         notes: list[dict[str, Any] | None] = [None] * len(texts)
-        for i in np.flatnonzero(p_harm >= 0.2).tolist():
-            notes[i] = {
-                "layer": "model",
-                "p_harmful": round(float(p_harm[i]), 4),
-                "top_terms": self.model_.explain(texts[i]),
-            }
+        shown = np.flatnonzero(p_harm >= 0.2).tolist()
+        for i, terms in zip(shown, self.model_.explain_many([texts[i] for i in shown]), strict=True):
+            notes[i] = {"layer": "model", "p_harmful": round(float(p_harm[i]), 4), "top_terms": terms}
         return out, p_harm, notes
 
     def classify(

@@ -23,6 +23,7 @@ _LATIN_WORDS: dict[str, frozenset[str]] = {
     "fr": frozenset("le la les des et pour comment une un est du avec je mon".split()),
     "de": frozenset("der die das und ist wie ein eine für mit ich nicht zu".split()),
     "pt": frozenset("o a os as de que e para como uma um com não meu".split()),
+    "it": frozenset("il lo gli di che per come una un con non mio mia sono della".split()),
 }
 _WORD = re.compile(r"[a-záéíóúñüàâçèêëîïôûœäöß]+")
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,19 +244,33 @@ class PolicyModel:
         are cut to 2,000 characters and their words pre-screened to the
         ``EXPLAIN_WORDS`` that push hardest on their own (:meth:`_push`).
         """
-        low = text[:2000].lower()
-        parts = _WORD_SPLIT.split(low)  # separators at even, words at odd positions
-        words = sorted({p for p in parts[1::2] if len(p) > 1 and p not in ENGLISH_STOP_WORDS and not p.isdigit()})
-        if not words:
-            return []
-        if len(words) > EXPLAIN_WORDS:
-            weight = [self._push(w) for w in words]
-            words = [words[i] for i in np.argsort(weight, kind="stable")[::-1][:EXPLAIN_WORDS]]
-        variants = [low] + ["".join(" " if i % 2 and p == w else p for i, p in enumerate(parts)) for w in words]
-        d = self.decision(featurise(variants))
-        drop = d[0] - d[1:]
-        order = np.argsort(-drop, kind="stable")[:k]
-        return [words[i] for i in order if drop[i] > 0]
+        return self.explain_many([text], k)[0]
+
+    def explain_many(self, texts: Sequence[str], k: int = 3) -> list[list[str]]:
+        """:meth:`explain` for many texts, scoring all their variants in one batch."""
+        variants: list[str] = []
+        spans: list[tuple[int, list[str]]] = []  # (offset of the text's own row, its candidate words)
+        for text in texts:
+            low = text[:2000].lower()
+            parts = _WORD_SPLIT.split(low)  # separators at even, words at odd positions
+            words = sorted({p for p in parts[1::2] if len(p) > 1 and p not in ENGLISH_STOP_WORDS and not p.isdigit()})
+            if len(words) > EXPLAIN_WORDS:
+                weight = [self._push(w) for w in words]
+                words = [words[i] for i in np.argsort(weight, kind="stable")[::-1][:EXPLAIN_WORDS]]
+            spans.append((len(variants), words))
+            if words:
+                variants.append(low)
+                variants += ["".join(" " if i % 2 and p == w else p for i, p in enumerate(parts)) for w in words]
+        d = self.decision(featurise(variants)) if variants else np.zeros(0)
+        out: list[list[str]] = []
+        for at, words in spans:
+            if not words:
+                out.append([])
+                continue
+            drop = d[at] - d[at + 1 : at + 1 + len(words)]
+            order = np.argsort(-drop, kind="stable")[:k]
+            out.append([words[i] for i in order if drop[i] > 0])
+        return out
 
     def _push(self, word: str) -> float:
         """How hard a word's own features push towards harmful: its word and lexicon columns'
