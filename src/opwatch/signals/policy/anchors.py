@@ -84,13 +84,8 @@ def anchors(src: str) -> set[str] | None:
     try:
         alts = _split_top(src)
         if len(alts) > 1:
-            found: set[str] = set()
-            for alt in alts:
-                sub = anchors(alt)
-                if sub is None:
-                    return None
-                found |= sub
-            return found
+            either = rule_anchors(alts)
+            return set(either) if either is not None else None
         while src.startswith(("\\b", "^")):
             src = src[2:] if src.startswith("\\b") else src[1:]
         if src.startswith("(?:"):
@@ -119,6 +114,7 @@ def anchors(src: str) -> set[str] | None:
 
 
 def rule_anchors(sources: Sequence[str]) -> frozenset[str] | None:
+    """Anchors of a list of alternatives: all of theirs, or None when one has none."""
     found: set[str] = set()
     for src in sources:
         sub = anchors(src)
