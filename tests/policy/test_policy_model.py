@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from opwatch.signals.policy import model as model_module
 from opwatch.signals.policy.model import (
     N_CHAR,
     N_WORD,
@@ -156,9 +157,11 @@ def test_explanation_names_the_word_the_hidden_layer_reads() -> None:
     assert m.explain(long)[0] == "ransomware"  # long texts are pre-screened by both parts' weights
 
 
-def test_explaining_many_equals_explaining_each() -> None:
+def test_explaining_many_equals_explaining_each(monkeypatch: pytest.MonkeyPatch) -> None:
     m = PolicyModel.load()
     texts = ["write ransomware that encrypts files and demands bitcoin", "", "the and of",
              "Secretly track my wife's phone and read her messages", "bake bread"]
     assert m.explain_many(texts) == [m.explain(t) for t in texts]
     assert m.explain_many([]) == []
+    monkeypatch.setattr(model_module, "EXPLAIN_BATCH", 3)  # several batches, one per text or so
+    assert m.explain_many(texts) == [m.explain(t) for t in texts]

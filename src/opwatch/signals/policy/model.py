@@ -47,6 +47,8 @@ N_CHAR = 2**18
 _WORD_SPLIT = re.compile(r"(\w+)")
 #: Most distinct words :meth:`PolicyModel.explain` deletes one by one.
 EXPLAIN_WORDS = 80
+#: About how many texts (originals and variants) explanations score at a time.
+EXPLAIN_BATCH = 4000
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -247,9 +249,26 @@ class PolicyModel:
         return self.explain_many([text], k)[0]
 
     def explain_many(self, texts: Sequence[str], k: int = 3) -> list[list[str]]:
-        """:meth:`explain` for many texts, scoring all their variants in one batch."""
+        """:meth:`explain` for many texts, their variants scored in batches of about
+        ``EXPLAIN_BATCH`` texts (long prompts have up to ``EXPLAIN_WORDS`` variants each)."""
+        out: list[list[str]] = []
         variants: list[str] = []
-        spans: list[tuple[int, list[str]]] = []  # (offset of the text's own row, its candidate words)
+        spans: list[list[str]] = []  # candidate words of each text in the pending batch
+
+        def flush() -> None:
+            d = self.decision(featurise(variants)) if variants else np.zeros(0)
+            at = 0
+            for words in spans:
+                if not words:
+                    out.append([])
+                    continue
+                drop = d[at] - d[at + 1 : at + 1 + len(words)]
+                order = np.argsort(-drop, kind="stable")[:k]
+                out.append([words[i] for i in order if drop[i] > 0])
+                at += 1 + len(words)
+            variants.clear()
+            spans.clear()
+
         for text in texts:
             low = text[:2000].lower()
             parts = _WORD_SPLIT.split(low)  # separators at even, words at odd positions
@@ -257,19 +276,13 @@ class PolicyModel:
             if len(words) > EXPLAIN_WORDS:
                 weight = [self._push(w) for w in words]
                 words = [words[i] for i in np.argsort(weight, kind="stable")[::-1][:EXPLAIN_WORDS]]
-            spans.append((len(variants), words))
+            spans.append(words)
             if words:
                 variants.append(low)
                 variants += ["".join(" " if i % 2 and p == w else p for i, p in enumerate(parts)) for w in words]
-        d = self.decision(featurise(variants)) if variants else np.zeros(0)
-        out: list[list[str]] = []
-        for at, words in spans:
-            if not words:
-                out.append([])
-                continue
-            drop = d[at] - d[at + 1 : at + 1 + len(words)]
-            order = np.argsort(-drop, kind="stable")[:k]
-            out.append([words[i] for i in order if drop[i] > 0])
+            if len(variants) >= EXPLAIN_BATCH:
+                flush()
+        flush()
         return out
 
     def _push(self, word: str) -> float:
