@@ -153,15 +153,19 @@ def file_weights_of(data: Path) -> dict[str, float]:
 HIDDEN_UNITS, HIDDEN_DECAY, HIDDEN_EPOCHS, HIDDEN_MIN_DF = 32, 1e-6, 6, 2
 #: Weight of the linear part in the blended harm decision (decision 0028).
 BLEND_LINEAR = 0.6
+#: Epochs of the category head's hidden layer (decision 0029).
+CAT_HIDDEN_EPOCHS = 8
 
 
 def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
-               epochs: int = HIDDEN_EPOCHS, lr: float = 2e-3) -> HiddenLayer:
+               epochs: int = HIDDEN_EPOCHS, lr: float = 2e-3, classes: int = 0) -> HiddenLayer:
     """One hidden ReLU layer on the feature columns seen in at least ``HIDDEN_MIN_DF`` rows.
 
+    ``classes`` = 0: the harm head's layer, one logistic output for ``y`` in {0, 1};
+    otherwise the category head's, a softmax over ``classes`` for ``y`` in 0..classes-1.
     Trained with PyTorch (the ``models`` extra; only training needs it, the shipped
     model runs on numpy): Adam, batches of 256, a fixed number of epochs and no early
-    stopping, classes balanced through the sample weights as the linear head's
+    stopping, classes balanced through the sample weights as the linear heads'
     ``class_weight="balanced"``. Same rows, seed and thread count give the same weights.
     """
     try:
@@ -174,13 +178,19 @@ def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
     df = np.bincount(X.indices, minlength=X.shape[1])
     cols = np.flatnonzero(df >= HIDDEN_MIN_DF).astype(np.int64)
     Xs = take_columns(X, cols)
-    pos = float((y == 0).sum()) / max(float((y == 1).sum()), 1.0)
-    w = torch.tensor(sw * np.where(y == 1, pos, 1.0), dtype=torch.float32)
-    target = torch.tensor(y, dtype=torch.float32)
+    if classes:
+        balance = len(y) / (classes * np.maximum(np.bincount(y, minlength=classes), 1))
+        w = torch.tensor(sw * balance[y], dtype=torch.float32)
+        target = torch.tensor(y, dtype=torch.int64)
+    else:
+        pos = float((y == 0).sum()) / max(float((y == 1).sum()), 1.0)
+        w = torch.tensor(sw * np.where(y == 1, pos, 1.0), dtype=torch.float32)
+        target = torch.tensor(y, dtype=torch.float32)
+    out = max(classes, 1)
     W1 = torch.nn.Parameter(torch.randn(Xs.shape[1], HIDDEN_UNITS) * 0.01)
     b1 = torch.nn.Parameter(torch.zeros(HIDDEN_UNITS))
-    w2 = torch.nn.Parameter(torch.randn(HIDDEN_UNITS) * 0.1)
-    b2 = torch.nn.Parameter(torch.zeros(1))
+    w2 = torch.nn.Parameter(torch.randn(HIDDEN_UNITS, out) * 0.1)
+    b2 = torch.nn.Parameter(torch.zeros(out))
     opt = torch.optim.Adam([W1, b1, w2, b2], lr=lr)
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
@@ -190,17 +200,21 @@ def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
             xb = Xs[idx].tocoo()
             xt = torch.sparse_coo_tensor(np.vstack([xb.row, xb.col]), xb.data, xb.shape,
                                          check_invariants=False).coalesce()
-            h = torch.relu(torch.sparse.mm(xt, W1) + b1)
-            z = h @ w2 + b2
-            bce = torch.nn.functional.binary_cross_entropy_with_logits(z, target[idx], reduction="none")
-            loss = (bce * w[idx]).sum() / w[idx].sum()
+            z = torch.relu(torch.sparse.mm(xt, W1) + b1) @ w2 + b2
+            if classes:
+                err = torch.nn.functional.cross_entropy(z, target[idx], reduction="none")
+            else:
+                err = torch.nn.functional.binary_cross_entropy_with_logits(z[:, 0], target[idx], reduction="none")
+            loss = (err * w[idx]).sum() / w[idx].sum()
             loss = loss + HIDDEN_DECAY * (W1[np.unique(xb.col)] ** 2).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
     with torch.no_grad():  # rounded as they are stored (int8 per unit), so training and use agree
         W = dequantise(*quantise(W1.numpy()))
-        return HiddenLayer(cols, W, b1.numpy().copy(), w2.numpy().copy(), float(b2.numpy()[0]))
+        if classes:
+            return HiddenLayer(cols, W, b1.numpy().copy(), w2.numpy().copy(), b2.numpy().copy())
+        return HiddenLayer(cols, W, b1.numpy().copy(), w2.numpy()[:, 0].copy(), float(b2.numpy()[0]))
 
 
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
@@ -254,6 +268,8 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
         cat_cv = cross_val_predict(cat_head, X[idx], yc, cv=StratifiedKFold(3, shuffle=True, random_state=seed))
         metrics["cv_accuracy_category"] = round(float((cat_cv == yc).mean()), 4)
     cat_head.fit(X[idx], yc)
+    cat_layer = fit_hidden(X[idx], yc, np.ones(len(yc)), seed, epochs=CAT_HIDDEN_EPOCHS, classes=len(cats)) \
+        if hidden else None
     model = PolicyModel(
         categories_=cats,
         harm_coef_=harm.coef_[0].astype(np.float32),
@@ -265,6 +281,7 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
         meta_={},
         hidden_=layer,
         blend_=blend,
+        cat_hidden_=cat_layer,
     )
     return model, metrics
 
@@ -340,7 +357,7 @@ def main() -> None:
                         + ("" if args.no_hidden else f", torch {_torch_version()}"),
         "hidden": None if args.no_hidden else {
             "units": HIDDEN_UNITS, "decay": HIDDEN_DECAY, "epochs": HIDDEN_EPOCHS, "min_df": HIDDEN_MIN_DF,
-            "blend_linear": BLEND_LINEAR,
+            "blend_linear": BLEND_LINEAR, "category_epochs": CAT_HIDDEN_EPOCHS,
             "columns": int(len(model.hidden_.cols_)) if model.hidden_ is not None else 0,
         },
         "seed": args.seed, "C": args.C, "shared_weight": args.shared_weight, "prior": args.prior, "pi_train": round(pi_train, 4),
@@ -386,6 +403,10 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
         if cal.get("split") else f"at a deployment base rate of {meta['prior']} (no calibration split)"
     )
     hid = meta.get("hidden")
+    cat_text = (
+        f", its probabilities averaged with those of a {hid['units']}-unit ReLU hidden layer with a softmax "
+        f"({hid.get('category_epochs')} Adam epochs)" if hid else ""
+    )
     hidden_text = (
         f"logistic regression blended (weight {hid['blend_linear']}, standardised out-of-fold decisions) "
         f"with a {hid['units']}-unit ReLU hidden layer on the {hid['columns']} feature columns seen in at least "
@@ -405,7 +426,7 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
   harm-lexicon tokens (2^19 dims, no vocabulary).
 - Heads: harmful-vs-harmless = {hidden_text} (Platt-calibrated with 5-fold CV
   scores, then shifted in log-odds so that the default path, rules + model, flags
-  {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}.
+  {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}{cat_text}.
 - Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, shared-set rows weighted {meta['shared_weight']}, {meta['rows']} rows,
   team data hash `{meta['data_hash']}`.
 - Internal 5-fold CV on the training rows (optimistic; see docs/benchmarks.md for held-out

@@ -31,7 +31,7 @@ def _tiny(hidden: bool, seed: int = 0) -> PolicyModel:
     coef = np.zeros(F, dtype=np.float32)
     some = rng.choice(F, 500, replace=False)
     coef[some] = rng.normal(size=500).astype(np.float32)
-    layer = None
+    layer = cat_layer = None
     blend = None
     if hidden:
         cols = np.sort(rng.choice(F, 300, replace=False)).astype(np.int64)
@@ -39,10 +39,14 @@ def _tiny(hidden: bool, seed: int = 0) -> PolicyModel:
         layer = HiddenLayer(cols, W, rng.normal(size=4).astype(np.float32),
                             rng.normal(size=4).astype(np.float32), 0.3)
         blend = (0.6, 0.1, 2.0, -0.2, 1.5)
+        cat_layer = HiddenLayer(cols, W, rng.normal(size=4).astype(np.float32),
+                                rng.normal(size=(4, 2)).astype(np.float32), np.asarray([0.2, -0.1], dtype=np.float32))
+    cat_coef = np.zeros((2, F), dtype=np.float32)
+    cat_coef[:, some] = rng.normal(size=(2, 500)).astype(np.float32)
     return PolicyModel(
         categories_=["a", "b"], harm_coef_=coef, harm_intercept_=-0.5, platt_=(1.2, -0.1), prior_shift_=-1.0,
-        cat_coef_=np.zeros((2, F), dtype=np.float32), cat_intercept_=np.zeros(2, dtype=np.float32),
-        meta_={"test": True}, hidden_=layer, blend_=blend,
+        cat_coef_=cat_coef, cat_intercept_=np.zeros(2, dtype=np.float32),
+        meta_={"test": True}, hidden_=layer, blend_=blend, cat_hidden_=cat_layer,
     )
 
 
@@ -92,9 +96,11 @@ def test_save_and_load_round_trip(tmp_path: Path, hidden: bool) -> None:
     m.save(path)
     back = PolicyModel.load(path)
     assert (back.hidden_ is None) is not hidden
+    assert (back.cat_hidden_ is None) is not hidden
     X = featurise(TEXTS)
     # linear weights are stored as float16: equal to that precision
     np.testing.assert_allclose(back.predict(X)[0], m.predict(X)[0], atol=2e-3)
+    np.testing.assert_allclose(back.predict(X)[1], m.predict(X)[1], atol=2e-3)
     assert back.meta_["test"] is True
 
 
@@ -104,17 +110,36 @@ def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
     m.save(path)
     with np.load(path) as z:
         arrays = dict(z)
-    arrays["meta"] = np.asarray(str(arrays["meta"]).replace('"format": 5', '"format": 4'))
+    arrays["meta"] = np.asarray(str(arrays["meta"]).replace('"format": 6', '"format": 5'))
     np.savez_compressed(path, **arrays)
     with pytest.raises(ModelError, match="format"):
         PolicyModel.load(path)
 
 
-def test_the_shipped_model_has_its_hidden_layer() -> None:
+def test_the_shipped_model_has_its_hidden_layers() -> None:
     m = PolicyModel.load()
     assert m.hidden_ is not None and m.blend_ is not None
     assert m.hidden_.W1_.shape == (len(m.hidden_.cols_), len(m.hidden_.b1_))
     assert m.meta_["hidden"]["columns"] == len(m.hidden_.cols_)
+    assert m.cat_hidden_ is not None
+    assert m.cat_hidden_.w2_.shape == (len(m.cat_hidden_.b1_), len(m.categories_))
+
+
+def test_category_probabilities_average_both_heads() -> None:
+    m = _tiny(hidden=True)
+    assert m.cat_hidden_ is not None
+    X = featurise(TEXTS)
+
+    def softmax(z: np.ndarray) -> np.ndarray:
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    lin = softmax(np.asarray(X @ m.cat_coef_.T) + m.cat_intercept_)
+    Xs = X[:, m.cat_hidden_.cols_].toarray()
+    hid = softmax(np.maximum(Xs @ m.cat_hidden_.W1_ + m.cat_hidden_.b1_, 0) @ m.cat_hidden_.w2_ + m.cat_hidden_.b2_)
+    np.testing.assert_allclose(m.predict(X)[1], (lin + hid) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(m.predict(X)[1].sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(_tiny(hidden=False).predict(X)[1], lin, rtol=1e-5, atol=1e-6)
 
 
 def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
@@ -137,6 +162,23 @@ def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
     assert linear.score(X, yy) < 0.8  # the same features, each weighed alone, cannot separate XOR
     again = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2)
     np.testing.assert_array_equal(again.W1_, layer.W1_)
+
+
+def test_fit_hidden_with_classes_learns_a_softmax_layer() -> None:
+    """The category head's layer: one output per class, trained on class indices."""
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(ROOT))
+    from train_policy_model import fit_hidden
+
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 2, 600), rng.integers(0, 2, 600)
+    X = sp.csr_matrix(np.column_stack([a, b, rng.integers(0, 2, (600, 4)), np.ones(600)]).astype(np.float32))
+    yy = np.where(a & b, 2, np.where(a ^ b, 1, 0))  # none, exactly one, both
+    layer = fit_hidden(X, yy, np.ones(len(yy)), seed=0, epochs=150, lr=2e-2, classes=3)
+    d = layer.decision(X)
+    assert d.shape == (600, 3)
+    assert (d.argmax(axis=1) == yy).mean() > 0.95
 
 
 def test_explanation_names_the_word_the_hidden_layer_reads() -> None:

@@ -1,4 +1,4 @@
-"""The offline model: hashed word and character n-grams into two linear heads.
+"""The offline model: hashed word and character n-grams into two heads.
 
 Features need no vocabulary and no download: word 1-2-grams (function words
 kept: "how can I", "my neighbour's", "without getting caught" carry the intent
@@ -16,10 +16,12 @@ Two heads share the features:
   each n-gram alone; the hidden units can learn that "stalkerware" next to "check
   my phone for" is a victim's question, which a linear model cannot (decision
   0028). The two decisions are standardised and averaged before Platt scaling;
-- a *category* head over the harmful categories, read as P(category | harmful).
+- a *category* head over the harmful categories, read as P(category | harmful):
+  the mean of a linear softmax and, when the weights carry one, a hidden layer's
+  softmax (decision 0029).
 
 The weights live in ``model/policy-model.npz`` (linear heads sparse in float16, the
-hidden layer's W1 in int8 with one scale per unit), written by
+hidden layers' W1 in int8 with one scale per unit), written by
 ``scripts/train_policy_model.py`` together with ``MODEL_CARD.md`` and
 ``sources.json`` that record every training source and its licence.
 """
@@ -41,7 +43,8 @@ from sklearn.utils import murmurhash3_32
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 5  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer
+FORMAT_VERSION = 6  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer;
+# 6: a hidden layer in the category head too
 N_WORD = 2**18
 N_CHAR = 2**18
 _WORD_SPLIT = re.compile(r"(\w+)")
@@ -148,6 +151,12 @@ def featurise(texts: list[str]) -> sp.csr_matrix:
     return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def _word_column(gram: str) -> int:
     """The hashed word-feature column of a word n-gram (as the word vectoriser computes it)."""
     return abs(murmurhash3_32(gram, seed=0)) % N_WORD
@@ -184,19 +193,22 @@ class HiddenLayer:
     """One hidden ReLU layer on a subset of the hashed feature columns.
 
     ``cols_`` are the feature columns it reads (those seen in training), sorted;
-    ``decision(X) = relu(X[:, cols] @ W1 + b1) @ w2 + b2``.
+    ``decision(X) = relu(X[:, cols] @ W1 + b1) @ w2 + b2``: one score per text when
+    ``w2`` is a vector (the harm head), one per class when it is a matrix (the
+    category head).
     """
 
     cols_: np.ndarray  # (m,) int32, sorted
     W1_: np.ndarray  # (m, h)
     b1_: np.ndarray  # (h,)
-    w2_: np.ndarray  # (h,)
-    b2_: float
+    w2_: np.ndarray  # (h,) or (h, K)
+    b2_: float | np.ndarray  # scalar or (K,)
 
     def decision(self, X: sp.csr_matrix) -> np.ndarray:
         h = np.asarray(take_columns(X, self.cols_) @ self.W1_) + self.b1_
         np.maximum(h, 0.0, out=h)
-        return np.asarray(h @ self.w2_).ravel() + self.b2_
+        out = np.asarray(h @ self.w2_) + self.b2_
+        return out if out.ndim == 2 else out.ravel()
 
 
 @dataclass
@@ -214,6 +226,8 @@ class PolicyModel:
     hidden_: HiddenLayer | None = None
     #: (weight of the linear part, its mean, its sd, the hidden layer's mean, its sd)
     blend_: tuple[float, float, float, float, float] | None = None
+    #: Hidden layer of the category head; P(category) is the mean of its softmax and the linear one's.
+    cat_hidden_: HiddenLayer | None = None
 
     def decision(self, X: sp.csr_matrix) -> np.ndarray:
         """The harm head's raw decision: the linear part, or its blend with the hidden layer."""
@@ -231,10 +245,10 @@ class PolicyModel:
     def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
         p_harm = 1.0 / (1.0 + np.exp(-(self.logit(X) + self.prior_shift_)))
-        z = np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return p_harm, e / e.sum(axis=1, keepdims=True)
+        p_cat = _softmax(np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_)
+        if self.cat_hidden_ is not None:
+            p_cat = (p_cat + _softmax(self.cat_hidden_.decision(X))) / 2.0
+        return p_harm, p_cat
 
     def explain(self, text: str, k: int = 3) -> list[str]:
         """The words of ``text`` whose removal lowers the harm decision most (at most ``k``).
@@ -323,6 +337,16 @@ class PolicyModel:
                 hidden_b1=self.hidden_.b1_.astype(np.float32),
                 hidden_w2=self.hidden_.w2_.astype(np.float32),
             )
+        if self.cat_hidden_ is not None:
+            q, scale = quantise(self.cat_hidden_.W1_)
+            arrays.update(
+                cat_hidden_cols=self.cat_hidden_.cols_.astype(np.int32),
+                cat_hidden_W1=q,
+                cat_hidden_W1_scale=scale,
+                cat_hidden_b1=self.cat_hidden_.b1_.astype(np.float32),
+                cat_hidden_w2=np.asarray(self.cat_hidden_.w2_, dtype=np.float32),
+                cat_hidden_b2=np.asarray(self.cat_hidden_.b2_, dtype=np.float32),
+            )
         np.savez_compressed(path, meta=np.asarray(json.dumps(meta)), **arrays)
 
     @classmethod
@@ -345,6 +369,17 @@ class PolicyModel:
                     if "hidden_W1" in z.files
                     else None
                 )
+                cat_hidden = (
+                    HiddenLayer(
+                        cols_=z["cat_hidden_cols"].astype(np.int64),
+                        W1_=dequantise(z["cat_hidden_W1"], z["cat_hidden_W1_scale"]),
+                        b1_=z["cat_hidden_b1"].astype(np.float32),
+                        w2_=z["cat_hidden_w2"].astype(np.float32),
+                        b2_=z["cat_hidden_b2"].astype(np.float32),
+                    )
+                    if "cat_hidden_W1" in z.files
+                    else None
+                )
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(
                 f"cannot load policy model {p}: {exc}. Re-create it with "
@@ -364,4 +399,5 @@ class PolicyModel:
             meta_=meta,
             hidden_=hidden,
             blend_=tuple(float(x) for x in meta["blend"]) if hidden is not None else None,  # type: ignore[arg-type]
+            cat_hidden_=cat_hidden,
         )
