@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -142,13 +143,21 @@ def test_category_probabilities_average_both_heads() -> None:
     np.testing.assert_allclose(_tiny(hidden=False).predict(X)[1], lin, rtol=1e-5, atol=1e-6)
 
 
-def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
-    """XOR of two features: harmful only when exactly one of them is present."""
+def _training_fit_hidden() -> Any:
+    """The training script's ``fit_hidden`` (skips the test where PyTorch is missing)."""
     pytest.importorskip("torch")
     sys.path.insert(0, str(ROOT / "scripts"))
     sys.path.insert(0, str(ROOT))
-    from sklearn.linear_model import LogisticRegression
     from train_policy_model import fit_hidden
+
+    return fit_hidden
+
+
+def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
+    """XOR of two features: harmful only when exactly one of them is present."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit_hidden = _training_fit_hidden()
 
     rng = np.random.default_rng(0)
     a, b = rng.integers(0, 2, 400), rng.integers(0, 2, 400)
@@ -166,10 +175,7 @@ def test_fit_hidden_learns_a_combination_a_linear_model_cannot() -> None:
 
 def test_fit_hidden_with_classes_learns_a_softmax_layer() -> None:
     """The category head's layer: one output per class, trained on class indices."""
-    pytest.importorskip("torch")
-    sys.path.insert(0, str(ROOT / "scripts"))
-    sys.path.insert(0, str(ROOT))
-    from train_policy_model import fit_hidden
+    fit_hidden = _training_fit_hidden()
 
     rng = np.random.default_rng(1)
     a, b = rng.integers(0, 2, 600), rng.integers(0, 2, 600)

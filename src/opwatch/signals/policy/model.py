@@ -151,6 +151,34 @@ def featurise(texts: list[str]) -> sp.csr_matrix:
     return sp.hstack([_WORD.transform(words), _CHAR.transform(clipped)], format="csr")
 
 
+def _layer_arrays(layer: HiddenLayer, prefix: str) -> dict[str, np.ndarray]:
+    """A hidden layer's arrays for the weights file (W1 quantised; a scalar b2 is kept in the metadata)."""
+    q, scale = quantise(layer.W1_)
+    out = {
+        f"{prefix}_cols": layer.cols_.astype(np.int32),
+        f"{prefix}_W1": q,
+        f"{prefix}_W1_scale": scale,
+        f"{prefix}_b1": layer.b1_.astype(np.float32),
+        f"{prefix}_w2": np.asarray(layer.w2_, dtype=np.float32),
+    }
+    if np.ndim(layer.b2_):
+        out[f"{prefix}_b2"] = np.asarray(layer.b2_, dtype=np.float32)
+    return out
+
+
+def _layer_from(z: Any, prefix: str, b2: float | None = None) -> HiddenLayer | None:
+    """The hidden layer stored under ``prefix`` in an open weights file, or None when it has none."""
+    if f"{prefix}_W1" not in z.files:
+        return None
+    return HiddenLayer(
+        cols_=z[f"{prefix}_cols"].astype(np.int64),
+        W1_=dequantise(z[f"{prefix}_W1"], z[f"{prefix}_W1_scale"]),
+        b1_=z[f"{prefix}_b1"].astype(np.float32),
+        w2_=z[f"{prefix}_w2"].astype(np.float32),
+        b2_=b2 if b2 is not None else z[f"{prefix}_b2"].astype(np.float32),
+    )
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -329,24 +357,9 @@ class PolicyModel:
         )
         if self.hidden_ is not None and self.blend_ is not None:
             meta.update(hidden_b2=float(self.hidden_.b2_), blend=[float(x) for x in self.blend_])
-            q, scale = quantise(self.hidden_.W1_)
-            arrays.update(
-                hidden_cols=self.hidden_.cols_.astype(np.int32),
-                hidden_W1=q,
-                hidden_W1_scale=scale,
-                hidden_b1=self.hidden_.b1_.astype(np.float32),
-                hidden_w2=self.hidden_.w2_.astype(np.float32),
-            )
+            arrays.update(_layer_arrays(self.hidden_, "hidden"))
         if self.cat_hidden_ is not None:
-            q, scale = quantise(self.cat_hidden_.W1_)
-            arrays.update(
-                cat_hidden_cols=self.cat_hidden_.cols_.astype(np.int32),
-                cat_hidden_W1=q,
-                cat_hidden_W1_scale=scale,
-                cat_hidden_b1=self.cat_hidden_.b1_.astype(np.float32),
-                cat_hidden_w2=np.asarray(self.cat_hidden_.w2_, dtype=np.float32),
-                cat_hidden_b2=np.asarray(self.cat_hidden_.b2_, dtype=np.float32),
-            )
+            arrays.update(_layer_arrays(self.cat_hidden_, "cat_hidden"))
         np.savez_compressed(path, meta=np.asarray(json.dumps(meta)), **arrays)
 
     @classmethod
@@ -358,28 +371,8 @@ class PolicyModel:
                 W = sp.csr_matrix(
                     (z["data"].astype(np.float32), z["indices"], z["indptr"]), shape=tuple(z["shape"])
                 )
-                hidden = (
-                    HiddenLayer(
-                        cols_=z["hidden_cols"].astype(np.int64),
-                        W1_=dequantise(z["hidden_W1"], z["hidden_W1_scale"]),
-                        b1_=z["hidden_b1"].astype(np.float32),
-                        w2_=z["hidden_w2"].astype(np.float32),
-                        b2_=float(meta["hidden_b2"]),
-                    )
-                    if "hidden_W1" in z.files
-                    else None
-                )
-                cat_hidden = (
-                    HiddenLayer(
-                        cols_=z["cat_hidden_cols"].astype(np.int64),
-                        W1_=dequantise(z["cat_hidden_W1"], z["cat_hidden_W1_scale"]),
-                        b1_=z["cat_hidden_b1"].astype(np.float32),
-                        w2_=z["cat_hidden_w2"].astype(np.float32),
-                        b2_=z["cat_hidden_b2"].astype(np.float32),
-                    )
-                    if "cat_hidden_W1" in z.files
-                    else None
-                )
+                hidden = _layer_from(z, "hidden", float(meta["hidden_b2"]) if "hidden_W1" in z.files else None)
+                cat_hidden = _layer_from(z, "cat_hidden")
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(
                 f"cannot load policy model {p}: {exc}. Re-create it with "
