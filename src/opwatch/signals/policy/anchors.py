@@ -144,18 +144,14 @@ class Pattern:
 
     def __init__(self, sources: Sequence[str]) -> None:
         self.parts = [(_frozen(anchors(src)), re.compile(literal_first(src))) for src in sources]
-        self.union = rule_anchors(sources)
         self._by_anchor: dict[str, list[int]] = {}
         for i, (a, _) in enumerate(self.parts):
             for x in a or ():
                 self._by_anchor.setdefault(x, []).append(i)
         self._literals = frozenset(self._by_anchor)
         self._free = [i for i, (a, _) in enumerate(self.parts) if a is None]
-
-    @property
-    def anchors(self) -> frozenset[str] | None:
-        """The anchors of all alternatives; None when one of them has none."""
-        return self.union
+        #: The anchors of all alternatives; None when one of them has none.
+        self.union: frozenset[str] | None = None if self._free else self._literals
 
     def literals(self) -> set[str]:
         """Every anchor of every alternative (those an :class:`AnchorIndex` must know)."""

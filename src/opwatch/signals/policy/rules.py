@@ -45,7 +45,7 @@ from typing import Any
 
 import yaml
 
-from opwatch.signals.policy.anchors import AnchorIndex, Pattern, rule_anchors
+from opwatch.signals.policy.anchors import AnchorIndex, Pattern
 from opwatch.signals.policy.lang import guess_lang
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -183,9 +183,9 @@ def _patterns(raw: Any, where: str) -> list[str]:
     return [pattern_source(p) for p in raw]
 
 
-def _best_group_anchors(groups: Sequence[Sequence[str]]) -> frozenset[str] | None:
+def _best_group_anchors(groups: Sequence[Pattern]) -> frozenset[str] | None:
     """Every ``all`` group must match, so the group with the fewest anchors will do."""
-    found = [a for a in (rule_anchors(g) for g in groups) if a is not None]
+    found = [g.union for g in groups if g.union is not None]
     return min(found, key=len) if found else None
 
 
@@ -227,18 +227,20 @@ def compile_rule(raw: Any, categories: Sequence[str], where: str) -> Rule:
     t_no = _tests(tests.get("no_match"), f"{where}.tests.no_match")
     if not t_match or not t_no:
         raise RuleError(f"{where}: rejected, needs at least one tests.match and one tests.no_match")
+    any_all = _compile(any_src) if any_src else None
+    all_ = [_compile(g) for g in all_src]
     return Rule(
         id=rid,
         category=str(category),
         weight=float(weight),
         description=str(raw.get("description", "")),
         any_=[_compile([s]) for s in any_src],
-        any_all=_compile(any_src) if any_src else None,
-        all_=[_compile(g) for g in all_src],
+        any_all=any_all,
+        all_=all_,
         none_=_compile(none_src) if none_src else None,
         min_count=min_count,
         langs=frozenset(langs),
-        anchors=rule_anchors(any_src) if any_src else _best_group_anchors(all_src),
+        anchors=any_all.union if any_all is not None else _best_group_anchors(all_),
         tests_match=t_match,
         tests_no_match=t_no,
         protective=protective,
