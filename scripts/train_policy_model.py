@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+import sklearn.base
 import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -48,6 +49,7 @@ from opwatch.signals.policy.model import (  # noqa: E402
     dequantise,
     featurise,
     quantise,
+    softmax,
     take_columns,
 )
 from opwatch.signals.policy.taxonomy import BENIGN, load_taxonomy  # noqa: E402
@@ -224,8 +226,9 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
 
     ``cv_folds`` = 0 skips the internal cross-validation (the Platt scaling then comes from the
     training scores themselves, which is optimistic; only for quick development runs).
-    ``hidden`` adds the hidden layer to the harm head (blended with the linear part; the
-    blend's standardisation and the Platt scaling use out-of-fold decisions of both).
+    ``hidden`` adds a hidden layer to each head: to the harm head blended with the linear part
+    (the blend's standardisation and the Platt scaling use out-of-fold decisions of both), to
+    the category head averaged with the linear softmax.
     """
     tax = load_taxonomy()
     texts = [r[0] for r in rows]
@@ -264,12 +267,20 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
     metrics = {"cv_auc_harm": round(float(roc_auc_score(y, d_cv)), 4)}
     if layer is not None and cv_folds:
         metrics["cv_auc_hidden"] = round(float(roc_auc_score(y, h_cv)), 4)
-    if category_cv:
-        cat_cv = cross_val_predict(cat_head, X[idx], yc, cv=StratifiedKFold(3, shuffle=True, random_state=seed))
-        metrics["cv_accuracy_category"] = round(float((cat_cv == yc).mean()), 4)
-    cat_head.fit(X[idx], yc)
-    cat_layer = fit_hidden(X[idx], yc, np.ones(len(yc)), seed, epochs=CAT_HIDDEN_EPOCHS, classes=len(cats)) \
-        if hidden else None
+    Xc = X[idx]
+
+    def fit_cat_layer(rows_: np.ndarray) -> HiddenLayer:
+        return fit_hidden(Xc[rows_], yc[rows_], np.ones(len(rows_)), seed, epochs=CAT_HIDDEN_EPOCHS, classes=len(cats))
+
+    if category_cv:  # out-of-fold accuracy of the category head as shipped (linear, averaged with the hidden layer)
+        cat_cv = np.zeros((len(yc), len(cats)))
+        for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(Xc, yc):
+            cat_cv[te] = sklearn.base.clone(cat_head).fit(Xc[tr], yc[tr]).predict_proba(Xc[te])
+            if hidden:
+                cat_cv[te] = (cat_cv[te] + softmax(fit_cat_layer(tr).decision(Xc[te]))) / 2
+        metrics["cv_accuracy_category"] = round(float((cat_cv.argmax(axis=1) == yc).mean()), 4)
+    cat_head.fit(Xc, yc)
+    cat_layer = fit_cat_layer(np.arange(len(yc))) if hidden else None
     model = PolicyModel(
         categories_=cats,
         harm_coef_=harm.coef_[0].astype(np.float32),
@@ -300,7 +311,7 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--no-shared", action="store_true", help="train on team-written data only")
     ap.add_argument("--no-hidden", action="store_true",
-                    help="linear harm head alone (no hidden layer; no PyTorch needed)")
+                    help="linear heads alone (no hidden layers; no PyTorch needed)")
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--frames-per-core", type=int, default=4)

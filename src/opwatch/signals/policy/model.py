@@ -179,7 +179,8 @@ def _layer_from(z: Any, prefix: str, b2: float | None = None) -> HiddenLayer | N
     )
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of class scores."""
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -273,9 +274,9 @@ class PolicyModel:
     def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
         p_harm = 1.0 / (1.0 + np.exp(-(self.logit(X) + self.prior_shift_)))
-        p_cat = _softmax(np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_)
+        p_cat = softmax(np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_)
         if self.cat_hidden_ is not None:
-            p_cat = (p_cat + _softmax(self.cat_hidden_.decision(X))) / 2.0
+            p_cat = (p_cat + softmax(self.cat_hidden_.decision(X))) / 2.0
         return p_harm, p_cat
 
     def explain(self, text: str, k: int = 3) -> list[str]:
