@@ -440,7 +440,7 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
   {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}{cat_text}.
 - Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, shared-set rows weighted {meta['shared_weight']}, {meta['rows']} rows,
   team data hash `{meta['data_hash']}`.
-- Internal 5-fold CV on the training rows (optimistic; see docs/benchmarks.md for held-out
+- Internal cross-validation on the training rows (harm head 5-fold, category head 3-fold; optimistic; see docs/benchmarks.md for held-out
   results): {meta['cv']}.
 - Never trained on: data/policy/heldout*.yaml, any *_val file, the Alpaca harmless sets
   (CC BY-NC 4.0; one half of harmless_train only sets the calibration shift), the held-out
