@@ -213,3 +213,32 @@ def test_explaining_many_equals_explaining_each(monkeypatch: pytest.MonkeyPatch)
     assert m.explain_many([]) == []
     monkeypatch.setattr(model_module, "EXPLAIN_BATCH", 3)  # several batches, one per text or so
     assert m.explain_many(texts) == [m.explain(t) for t in texts]
+
+
+def test_char_features_equal_scikit_learns_char_wb_analyser() -> None:
+    """The per-word shortcut gives exactly the matrix of the whole-text char_wb vectoriser."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from opwatch.signals.policy.model import char_features
+
+    reference = HashingVectorizer(
+        n_features=N_CHAR, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False, norm="l2", dtype=np.float32
+    )
+    texts = [
+        "how do i kill a python process that hangs?",
+        "  runs   of\tspaces\nand newlines  ",
+        "",
+        "a",
+        "ab ab ab ab",  # repeated words count each time
+        "短い テキスト 监控平台",
+        "x" * 3000,
+        "\u00a0no-break\u2003em space",
+        "   ",
+    ]
+    want = reference.transform(texts)
+    got = char_features(texts)
+    assert got.shape == want.shape
+    # the same arrays, indices in the same order: downstream sums add in the same order
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, part), getattr(want, part)), part
+    assert char_features([]).shape == (0, N_CHAR)
