@@ -143,7 +143,10 @@ class Pattern:
     __slots__ = ("parts", "union", "_literals", "_by_anchor", "_free")
 
     def __init__(self, sources: Sequence[str]) -> None:
-        self.parts = [(_frozen(anchors(src)), re.compile(literal_first(src))) for src in sources]
+        self._index([(_frozen(anchors(src)), re.compile(literal_first(src))) for src in sources])
+
+    def _index(self, parts: list[tuple[frozenset[str] | None, re.Pattern[str]]]) -> None:
+        self.parts = parts
         self._by_anchor: dict[str, list[int]] = {}
         for i, (a, _) in enumerate(self.parts):
             for x in a or ():
@@ -152,6 +155,15 @@ class Pattern:
         self._free = [i for i, (a, _) in enumerate(self.parts) if a is None]
         #: The anchors of all alternatives; None when one of them has none.
         self.union: frozenset[str] | None = None if self._free else self._literals
+
+    def alternatives(self) -> list[Pattern]:
+        """One pattern per alternative, sharing this one's compiled regexes."""
+        out = []
+        for part in self.parts:
+            one = Pattern.__new__(Pattern)
+            one._index([part])
+            out.append(one)
+        return out
 
     def literals(self) -> set[str]:
         """Every anchor of every alternative (those an :class:`AnchorIndex` must know)."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from opwatch.signals.policy.combine import harm_factors
+from opwatch.signals.policy.combine import harm_factors, harm_score
 from opwatch.signals.policy.model import PolicyModel, featurise
 from opwatch.signals.policy.rules import RuleSet
 
@@ -60,8 +60,7 @@ def _flag_rate(z: np.ndarray, keep: np.ndarray, hold: np.ndarray, damp: np.ndarr
                threshold: float, shift: float) -> float:
     """Share of texts whose harm score ``H`` reaches ``threshold`` at log-odds ``shift``."""
     p = 1.0 / (1.0 + np.exp(-(z + shift)))
-    harm = (1.0 - (1.0 - (1.0 - (1.0 - p) * keep) * damp) * hold) * protect
-    return float((harm >= threshold).mean())
+    return float((harm_score((1.0 - p) * keep, hold, damp, protect) >= threshold).mean())
 
 
 def _parts(

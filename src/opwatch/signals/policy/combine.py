@@ -97,10 +97,8 @@ def harm_factors(
     Returns ``(keep, hold, damp, protect)``: the products of ``1 - weight``
     over the ambiguous harmful hits, over the decisive harmful hits, over the
     benign-context hits and over the protective benign hits. With the model's
-    P(harmful) ``p`` (and no judge),
-    ``H = (1 - (1 - (1 - (1 - p) * keep) * damp) * hold) * protect`` — what
-    :func:`combine` computes and what threshold calibration (calibrate.py)
-    inverts.
+    P(harmful) ``p`` (and no judge), ``H = harm_score((1 - p) * keep, hold,
+    damp, protect)``.
     """
     n = len(hits)
     keep = np.ones(n)
@@ -119,6 +117,19 @@ def harm_factors(
             else:
                 keep[i] *= 1.0 - h.weight
     return keep, hold, damp, protect
+
+
+def harm_score(keep: np.ndarray, hold: np.ndarray, damp: np.ndarray, protect: np.ndarray) -> np.ndarray:
+    """``s = (1 - (1 - d * (1 - keep)) * hold) * protect``, elementwise.
+
+    ``keep`` is the product of ``1 - x`` over the ambiguous evidence (the
+    model's P(harmful) included), ``hold`` that over the decisive hits, ``damp``
+    and ``protect`` the benign-context and protective factors (see the module
+    docstring). The one place the layers' fusion formula is written:
+    :func:`combine` applies it per category and overall, threshold calibration
+    (calibrate.py) inverts it.
+    """
+    return (1.0 - (1.0 - (1.0 - keep) * damp) * hold) * protect
 
 
 def combine(
@@ -162,8 +173,8 @@ def combine(
             elif v.category in col:
                 keep[i, col[v.category]] *= 1.0 - v.confidence
                 keep_h[i] *= 1.0 - v.confidence
-    scores = (1.0 - (1.0 - (1.0 - keep) * damp[:, None]) * hold) * damp_judge[:, None]
-    harm_all = (1.0 - (1.0 - (1.0 - keep_h) * damp) * hold_h) * damp_judge
+    scores = harm_score(keep, hold, damp[:, None], damp_judge[:, None])
+    harm_all = harm_score(keep_h, hold_h, damp, damp_judge)
     harm = np.maximum(harm_all, scores.max(axis=1) if k else 0.0)
     results: list[Result] = []
     for i in range(n):

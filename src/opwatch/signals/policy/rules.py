@@ -234,7 +234,7 @@ def compile_rule(raw: Any, categories: Sequence[str], where: str) -> Rule:
         category=str(category),
         weight=float(weight),
         description=str(raw.get("description", "")),
-        any_=[_compile([s]) for s in any_src],
+        any_=any_all.alternatives() if any_all is not None else [],
         any_all=any_all,
         all_=all_,
         none_=_compile(none_src) if none_src else None,
