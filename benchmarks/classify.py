@@ -59,7 +59,7 @@ HARMFUL_VAL_MAP = {
 READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fresh3.yaml",
                         "heldout_fresh4.yaml", "heldout_fresh5.yaml", "heldout_fresh6.yaml",
                         "heldout_fresh10.yaml", "heldout_fresh11.yaml", "heldout_fresh12.yaml",
-                        "heldout_fresh13.yaml"})
+                        "heldout_fresh13.yaml", "heldout_fresh16.yaml"})
 
 
 def is_train_row(text: str) -> bool:
