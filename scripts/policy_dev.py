@@ -8,7 +8,7 @@ Alpaca harmless_train that was looked at while writing harmless examples (never 
 on, never used for calibration), and on the team's look-alikes written for this purpose
 (data/policy/heldout.yaml's benign list is *not* read: it belongs to the benchmark), and on the
 fresh look-alike sets already read during development (``benchmarks.classify.READ_FRESH``; the
-unread fresh sets are never scored here). The
+unread fresh sets are never scored here); recall is also shown on those read sets' harmful halves. The
 threshold is calibrated exactly as the shipped model's is (on the other Alpaca half).
 
     PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 3]
@@ -113,7 +113,11 @@ def main() -> None:
     # Fresh look-alike sets already read are development sets; the unread ones are never scored here.
     fresh = [t for name in sorted(READ_FRESH) if (args.data / name).exists()
              for t in yaml.safe_load((args.data / name).read_text(encoding="utf-8"))["benign"]]
+    fresh_harm = [t for name in sorted(READ_FRESH) if (args.data / name).exists()
+                  for v in (yaml.safe_load((args.data / name).read_text(encoding="utf-8")).get("harmful") or {}).values()
+                  for t in v]
     fresh_fp = [0, 0]
+    fresh_tp = [0, 0]
     tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cat_ok = cat_n = 0
     fps: list[float] = []
@@ -135,6 +139,8 @@ def main() -> None:
             fps.append(fp)
             fresh_fp[0] += sum(o.flagged for o in clf.classify(fresh))
             fresh_fp[1] += len(fresh)
+            fresh_tp[0] += sum(o.flagged for o in clf.classify(fresh_harm))
+            fresh_tp[1] += len(fresh_harm)
             res = clf.classify([r[0] for r in dev])
             res_b = clf.classify([r[0] for r in dev_benign])
             for target in CURVE:  # recall at a fixed false-positive rate on all of harmless_train
@@ -169,7 +175,8 @@ def main() -> None:
     n = sum(v[1] for k, v in tot.items() if not k.startswith("("))
     print(f"dev recall {hits / n:.3f} of {n}; category (mapped) {cat_ok / max(cat_n, 1):.3f} of {cat_n}; "
           f"looked-at Alpaca FP {sum(fps) / len(fps):.4f}; fresh look-alike FP "
-          f"{fresh_fp[0] / max(fresh_fp[1], 1):.4f} of {fresh_fp[1] // max(args.folds, 1)}")
+          f"{fresh_fp[0] / max(fresh_fp[1], 1):.4f} of {fresh_fp[1] // max(args.folds, 1)}; fresh harmful flagged "
+          f"{fresh_tp[0] / max(fresh_tp[1], 1):.4f} of {fresh_tp[1] // max(args.folds, 1)}")
     print("recall at a fixed FP on all of Alpaca harmless_train: "
           + ", ".join(f"{t:.1%}: {h / max(m, 1):.3f}" for t, (h, m) in curve.items()))
     for k, (h, m) in sorted(tot.items()):
