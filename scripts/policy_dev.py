@@ -11,7 +11,7 @@ fresh look-alike sets already read during development (``benchmarks.classify.REA
 unread fresh sets are never scored here); recall is also shown on those read sets' harmful halves. The
 threshold is calibrated exactly as the shipped model's is (on the other Alpaca half).
 
-    PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 3]
+    PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 4]
         [--n-generic 9000] [--folds 4]
 
 ``--folds 4`` runs the four dev quarters in turn (out-of-fold over the whole train halves).
@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--exclude", nargs="*", default=[], help="team data files to leave out (names)")
     ap.add_argument("--C", type=float, default=2.0)
-    ap.add_argument("--shared-weight", type=float, default=3.0)
+    ap.add_argument("--shared-weight", type=float, default=4.0)
     ap.add_argument("--n-generic", type=int, default=9000)
     ap.add_argument("--frames-per-core", type=int, default=4)
     ap.add_argument("--target-fpr", type=float, default=0.008)
@@ -113,9 +113,10 @@ def main() -> None:
     # Fresh look-alike sets already read are development sets; the unread ones are never scored here.
     fresh = [t for name in sorted(READ_FRESH) if (args.data / name).exists()
              for t in yaml.safe_load((args.data / name).read_text(encoding="utf-8"))["benign"]]
-    fresh_harm = [t for name in sorted(READ_FRESH) if (args.data / name).exists()
-                  for v in (yaml.safe_load((args.data / name).read_text(encoding="utf-8")).get("harmful") or {}).values()
-                  for t in v]
+    fresh_harm_of = {name: [t for v in (yaml.safe_load((args.data / name).read_text(encoding="utf-8")).get("harmful")
+                                     or {}).values() for t in v]
+                     for name in sorted(READ_FRESH) if (args.data / name).exists()}
+    fresh_by_set: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     fresh_fp = [0, 0]
     fresh_tp = [0, 0]
     tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -139,8 +140,12 @@ def main() -> None:
             fps.append(fp)
             fresh_fp[0] += sum(o.flagged for o in clf.classify(fresh))
             fresh_fp[1] += len(fresh)
-            fresh_tp[0] += sum(o.flagged for o in clf.classify(fresh_harm))
-            fresh_tp[1] += len(fresh_harm)
+            for name, texts in fresh_harm_of.items():
+                hit = sum(o.flagged for o in clf.classify(texts))
+                fresh_by_set[name][0] += hit
+                fresh_by_set[name][1] += len(texts)
+                fresh_tp[0] += hit
+                fresh_tp[1] += len(texts)
             res = clf.classify([r[0] for r in dev])
             res_b = clf.classify([r[0] for r in dev_benign])
             for target in CURVE:  # recall at a fixed false-positive rate on all of harmless_train
@@ -181,6 +186,8 @@ def main() -> None:
           + ", ".join(f"{t:.1%}: {h / max(m, 1):.3f}" for t, (h, m) in curve.items()))
     for k, (h, m) in sorted(tot.items()):
         print(f"  {k}: {h / max(m, 1):.3f} of {m}")
+    print("  read fresh harmful halves: " + ", ".join(
+        f"{k.removeprefix('heldout_').removesuffix('.yaml')} {h / m:.3f}" for k, (h, m) in fresh_by_set.items() if m))
 
 
 if __name__ == "__main__":

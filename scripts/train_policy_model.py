@@ -321,9 +321,9 @@ def main() -> None:
     ap.add_argument("--target-fpr", type=float, default=0.008,
                     help="false-positive rate of the default path on the harmless calibration split")
     ap.add_argument("--C", type=float, default=2.0)
-    ap.add_argument("--shared-weight", type=float, default=3.0,
+    ap.add_argument("--shared-weight", type=float, default=4.0,
                     help="sample weight of rows from the shared sets (team-written rows weigh 1): they are "
-                         "real requests, fewer than the expanded team rows")
+                         "real requests, fewer than the expanded team rows (4 since decision 0036)")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)

@@ -159,7 +159,7 @@ def char_features(texts: Sequence[str]) -> sp.csr_matrix:
     computed faster: ``char_wb`` pads and splits every whitespace-separated word
     on its own, so a text's counts are the sum of its words' counts. Each
     distinct word of the batch is analysed once and a (texts x words) count
-    matrix multiplies them out (decision 0030).
+    matrix multiplies them out (decision 0036).
     """
     vocab: dict[str, int] = {}
     indptr = [0]
