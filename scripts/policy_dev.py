@@ -118,7 +118,6 @@ def main() -> None:
                      for name in sorted(READ_FRESH) if (args.data / name).exists()}
     fresh_by_set: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     fresh_fp = [0, 0]
-    fresh_tp = [0, 0]
     tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cat_ok = cat_n = 0
     fps: list[float] = []
@@ -144,8 +143,6 @@ def main() -> None:
                 hit = sum(o.flagged for o in clf.classify(texts))
                 fresh_by_set[name][0] += hit
                 fresh_by_set[name][1] += len(texts)
-                fresh_tp[0] += hit
-                fresh_tp[1] += len(texts)
             res = clf.classify([r[0] for r in dev])
             res_b = clf.classify([r[0] for r in dev_benign])
             for target in CURVE:  # recall at a fixed false-positive rate on all of harmless_train
@@ -176,6 +173,7 @@ def main() -> None:
         tb[0] += sum(o.flagged for o in res_b)
         tb[1] += len(res_b)
         print(f"fold {fold}: calibration FP {cal_fpr:.4f}, looked-at Alpaca FP {fp:.4f}", file=sys.stderr)
+    fresh_tp = [sum(v[0] for v in fresh_by_set.values()), sum(v[1] for v in fresh_by_set.values())]
     hits = sum(v[0] for k, v in tot.items() if not k.startswith("("))
     n = sum(v[1] for k, v in tot.items() if not k.startswith("("))
     print(f"dev recall {hits / n:.3f} of {n}; category (mapped) {cat_ok / max(cat_n, 1):.3f} of {cat_n}; "

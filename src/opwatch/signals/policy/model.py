@@ -167,12 +167,12 @@ def char_features(texts: Sequence[str]) -> sp.csr_matrix:
     for t in texts:
         cols += [vocab.setdefault(w, len(vocab)) for w in t.split()]
         indptr.append(len(cols))
+    if not vocab:
+        return sp.csr_matrix((len(texts), N_CHAR), dtype=np.float32)
     counts = sp.csr_matrix(
         (np.ones(len(cols), dtype=np.float32), np.asarray(cols, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
         shape=(len(texts), len(vocab)),
     )
-    if not vocab:
-        return sp.csr_matrix((len(texts), N_CHAR), dtype=np.float32)
     return normalize((counts @ _CHAR.transform(list(vocab))).tocsr().sorted_indices(), copy=False)
 
 
