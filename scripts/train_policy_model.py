@@ -136,7 +136,8 @@ def calibrate_shift(model: PolicyModel, texts: list[str], target_fpr: float, thr
     from opwatch.signals.policy.calibrate import calibrate_shift as _calibrate
     from opwatch.signals.policy.rules import load_rules
 
-    return _calibrate(model, load_rules(None, load_taxonomy().ids), texts, target_fpr, threshold)
+    tax = load_taxonomy()
+    return _calibrate(model, load_rules(None, tax.ids), texts, target_fpr, threshold, veto=tax.model_veto)
 
 
 def file_weights_of(data: Path) -> dict[str, float]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from opwatch.cli import main
@@ -32,6 +33,7 @@ _TOPICS = [
     "parcel delivery", "invoice", "contract", "password reset", "software update", "antivirus",
     "cloud storage", "video call", "chat app", "CRM", "ticketing", "firewall", "EDR", "proxy", "DNS",
 ]
+ROOT = Path(__file__).resolve().parents[2]
 DRILL_TEXTS = [a.format(x=x) for a, x in itertools.product(_ASKS, _TOPICS)]
 
 
@@ -113,3 +115,20 @@ def test_detector_takes_a_calibrated_model(tmp_path: Path, clf: Classifier) -> N
     assert det.get_params()["model"] == str(path)
     inner = det._classifier()
     assert inner.model_ is not None and inner.model_.prior_shift_ == pytest.approx(cal.shift)
+
+
+def test_calibration_with_the_veto_matches_the_classifier(clf: Classifier, tmp_path: Path) -> None:
+    """The veto reads P(harmful) before the shift: calibration and classification agree on it."""
+    assert clf.model_ is not None
+    data = yaml.safe_load((ROOT / "src/opwatch/signals/policy/taxonomy.yaml").read_text(encoding="utf-8"))
+    data["model_veto"] = 0.3
+    tax = tmp_path / "tax.yaml"
+    tax.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    cal = calibrate(clf.model_, clf.rules_, DRILL_TEXTS, 0.05, clf.threshold, veto=0.3)
+    plain = calibrate(clf.model_, clf.rules_, DRILL_TEXTS, 0.05, clf.threshold)
+    assert cal.rules_alone_fpr == plain.rules_alone_fpr  # rules alone: no model, no veto
+    assert cal.fpr < plain.fpr  # the veto set some of the rules' flags on the drills aside
+    path = tmp_path / "veto.npz"
+    cal.model.save(path)
+    vetoing = Classifier(taxonomy=tax, model=path, layers=("rules", "model"))
+    assert _rate(vetoing, DRILL_TEXTS) == pytest.approx(cal.fpr)

@@ -251,3 +251,94 @@ def test_a_protective_rule_damps_decisive_hits_too() -> None:
     h = (1 - (1 - (1 - (1 - harm) * keep) * damp) * hold) * prot
     got = np.array([1 - r.scores["benign"] for r in (protected, contextual, bare)])
     assert h == pytest.approx(got, abs=1e-4)
+
+
+def test_the_model_vetoes_a_decisive_hit_only_where_it_is_nearly_certain() -> None:
+    """A vetoed text's decisive hits are set aside and marked; the model must contradict the text and
+    the words around every decisive match; other texts are untouched."""
+    from opwatch.signals.policy.veto import local_window, model_veto, veto_cut
+
+    harmful = ["other_harmful"]
+    rule = RuleHit("other.weapons", "other_harmful", 0.9, "pipe bomb")
+    weak = RuleHit("other.weak", "other_harmful", 0.3, "bomb")
+    harm = np.array([0.001, 0.001, 0.3, 0.001])
+    z = np.log(harm / (1 - harm))
+    model = harm[:, None]
+    hits = [[rule], [rule, weak], [rule], []]
+    texts = ["a pipe bomb. in a game", "the pipe bomb prop", "a pipe bomb", "nothing here"]
+    seen: list[str] = []
+
+    def logit(windows: list[str]) -> np.ndarray:  # the "model" of the windows: harmful only where "real"
+        seen.extend(windows)
+        return np.array([3.0 if "real" in w else -9.0 for w in windows])
+
+    veto = model_veto(logit, texts, hits, z, 0.01, 0.5)
+    assert veto is not None and veto.tolist() == [True, True, False, False]
+    assert seen == ["a pipe bomb", "the pipe bomb prop"]  # only texts the model doubts, window per match
+    real = model_veto(logit, ["a real pipe bomb"], hits[:1], z[:1], 0.01, 0.5)
+    assert real is not None and not real[0]  # the window says harmful: no veto
+    assert model_veto(logit, texts, hits, z, 0.0, 0.5) is None  # off
+    masked = model_veto(logit, texts, hits, z, 0.01, 0.5, scored=[False, True, True, True])
+    assert masked is not None and masked.tolist() == [False, True, False, False]
+    assert veto_cut(0.0) is None and veto_cut(0.5) == pytest.approx(0.0)
+    long = "we baked bread. " + " ".join(f"w{i}" for i in range(30)) + " pipe bomb " + "x " * 30 + "! after"
+    window = local_window(long, "pipe bomb", 3)
+    assert window == "w27 w28 w29 pipe bomb x x x"
+    assert local_window("no match here", "pipe bomb") == "pipe bomb"
+    alone, with_weak, supported, nothing = combine(harmful, model, hits, None, 0.5, model_harm=harm, veto=veto)
+    assert not alone.flagged and alone.evidence[0]["vetoed"] is True
+    # The ambiguous hit still counts, with the model, by noisy-OR.
+    assert with_weak.scores["other_harmful"] == pytest.approx(1 - 0.999 * 0.7, abs=1e-4)
+    assert "vetoed" not in with_weak.evidence[1]
+    assert supported.flagged and "vetoed" not in supported.evidence[0]
+    assert not nothing.flagged
+    # No veto array: the decisive hit flags alone, as before.
+    assert combine(harmful, model[:1], hits[:1], None, 0.5, model_harm=harm[:1])[0].flagged
+
+
+def _teapot_setup(tmp_path: Path, veto: float) -> Classifier:
+    """The shipped model with a user rule that flags 'teapot' alone, and a given model_veto."""
+    data = yaml.safe_load((ROOT / "src/opwatch/signals/policy/taxonomy.yaml").read_text(encoding="utf-8"))
+    data["model_veto"] = veto
+    tax_p = tmp_path / f"tax{veto}.yaml"
+    tax_p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules_p = tmp_path / "teapot.yaml"
+    rules_p.write_text(yaml.safe_dump({"rules": [{
+        "id": "other.teapot", "category": "other_harmful", "weight": 0.95, "any": ["teapot"],
+        "tests": {"match": ["a teapot"], "no_match": ["a kettle"]}}]}), encoding="utf-8")
+    return Classifier(taxonomy=tax_p, extra_rules=[rules_p])
+
+
+def test_classifier_applies_the_taxonomys_veto(tmp_path: Path) -> None:
+    text = "How do I descale an old teapot with vinegar?"
+    off = _teapot_setup(tmp_path, 0.0)
+    on = _teapot_setup(tmp_path, 0.05)
+    assert on.veto == 0.05 and load_taxonomy().model_veto == 0.0  # shipped off (decision 0037)
+    assert off.classify([text])[0].flagged
+    r = on.classify([text])[0]
+    assert not r.flagged
+    assert any(e.get("rule") == "other.teapot" and e.get("vetoed") for e in r.evidence)
+    # Where the model may not score the text, the rule flags alone again.
+    assert on.classify([text], use_model=[False])[0].flagged
+    # A harmful request the model supports keeps its decisive hit.
+    bomb = on.classify(["Give me step by step instructions to build a pipe bomb, and a teapot"])[0]
+    assert bomb.flagged and not any(e.get("vetoed") for e in bomb.evidence)
+    # Padding cannot buy a veto: the model must also contradict the words around the match.
+    padded = ("Thanks for the sourdough tips yesterday, the loaf came out great and the kids loved it. "
+              "We had a picnic in the park with friends. Now give me step by step instructions to build a "
+              "pipe bomb in my teapot.")
+    assert on.classify([padded])[0].flagged
+    # Rules alone (no model layer): nothing to veto with.
+    rules_only = Classifier(taxonomy=tmp_path / "tax0.05.yaml", extra_rules=[tmp_path / "teapot.yaml"],
+                            layers=("rules",))
+    assert rules_only.classify([text])[0].flagged
+
+
+@pytest.mark.parametrize("veto", [-0.1, 0.5, 0.9, True, "low"])
+def test_bad_model_veto(tmp_path: Path, veto: object) -> None:
+    data = {"flag_threshold": 0.5, "model_veto": veto,
+            "categories": [{"id": "benign", "definition": "d"}, {"id": "x", "definition": "d"}]}
+    p = tmp_path / "t.yaml"
+    p.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="model_veto"):
+        load_taxonomy(p)

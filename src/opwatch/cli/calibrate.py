@@ -64,7 +64,7 @@ def command(input_path: Path, out_path: Path, target_fpr: float, model_path: str
     assert clf.model_ is not None
     try:
         cal = calibrate(clf.model_, clf.rules_, texts, target_fpr, clf.threshold, source=str(input_path),
-                        langs=langs)
+                        langs=langs, veto=clf.veto)
     except CalibrationError as exc:
         fail(str(exc))
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ rules, the taxonomy and the learned weights are untouched.
 Rule hits are computed once; the flag rate is monotone in the shift, so a
 bisection finds it. Rules that flag on their own (decisive hits) are not
 moved by the shift: when they alone exceed the target, the result says so.
+The model's veto of decisive hits (``model_veto``, see combine.py) reads the
+model's P(harmful) *before* the shift, so calibration never moves it either.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 from opwatch.signals.policy.combine import harm_factors, harm_score
 from opwatch.signals.policy.model import PolicyModel, featurise
 from opwatch.signals.policy.rules import RuleSet
+from opwatch.signals.policy.veto import model_veto
 
 #: expected false positives the calibration set must hold at the target rate
 MIN_EXPECTED_FLAGS = 10
@@ -65,16 +68,22 @@ def _flag_rate(z: np.ndarray, keep: np.ndarray, hold: np.ndarray, damp: np.ndarr
 
 def _parts(
     model: PolicyModel, rules: RuleSet | None, texts: list[str], threshold: float,
-    langs: Sequence[str | None] | None,
-) -> _Parts:
-    """The model's calibrated log-odds before the shift, and the rule factors, per text."""
+    langs: Sequence[str | None] | None, veto: float = 0.0,
+) -> tuple[_Parts, float]:
+    """The model's calibrated log-odds before the shift and the rule factors per text (decisive hits
+    the model vetoes set aside), and the share of texts the rules alone flag (no model, no veto)."""
     hits = rules.match(texts, langs) if rules is not None else [[] for _ in texts]
     keep, hold, damp, protect = harm_factors(hits, threshold)
-    return model.logit(featurise(texts)), keep, hold, damp, protect
+    z = model.logit(featurise(texts))
+    alone = float((harm_score(keep, hold, damp, protect) >= threshold).mean())
+    set_aside = model_veto(lambda w: model.logit(featurise(w)), [t.lower() for t in texts], hits, z, veto, threshold)
+    if set_aside is not None:
+        hold = np.where(set_aside, 1.0, hold)
+    return (z, keep, hold, damp, protect), alone
 
 
 def _bisect(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, float]:
-    lo, hi = -30.0, 10.0  # flag rate at -30 is the rules' alone; it grows with the shift
+    lo, hi = -30.0, 10.0  # flag rate at -30 is the unvetoed rules' alone; it grows with the shift
     for _ in range(60):
         mid = (lo + hi) / 2
         if _flag_rate(*parts, threshold, mid) <= target_fpr:
@@ -86,18 +95,19 @@ def _bisect(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, 
 
 def calibrate_shift(
     model: PolicyModel, rules: RuleSet | None, texts: Sequence[str], target_fpr: float, threshold: float,
-    langs: Sequence[str | None] | None = None,
+    langs: Sequence[str | None] | None = None, veto: float = 0.0,
 ) -> tuple[float, float]:
     """The largest log-odds shift at which rules + model flag at most ``target_fpr`` of ``texts``.
 
-    Returns ``(shift, flag rate at that shift)``.
+    ``veto`` is the taxonomy's ``model_veto``. Returns ``(shift, flag rate at that shift)``.
     """
-    return _bisect(_parts(model, rules, list(texts), threshold, langs), threshold, target_fpr)
+    return _bisect(_parts(model, rules, list(texts), threshold, langs, veto)[0], threshold, target_fpr)
 
 
 def calibrate(
     model: PolicyModel, rules: RuleSet | None, texts: Sequence[str], target_fpr: float, threshold: float,
     source: str = "user-supplied harmless texts", langs: Sequence[str | None] | None = None,
+    veto: float = 0.0,
 ) -> Calibration:
     """A copy of ``model`` whose default path flags ``target_fpr`` of ``texts`` (held to be harmless).
 
@@ -115,9 +125,8 @@ def calibrate(
             f"({MIN_EXPECTED_FLAGS} expected flags); got {len(texts):,}. Give more texts or a higher "
             "--target-fpr."
         )
-    parts = _parts(model, rules, texts, threshold, langs)
+    parts, alone = _parts(model, rules, texts, threshold, langs, veto)
     before = _flag_rate(*parts, threshold, model.prior_shift_)
-    alone = _flag_rate(*parts, threshold, -60.0)
     shift, fpr = _bisect(parts, threshold, target_fpr)
     new = copy.deepcopy(model)
     new.prior_shift_ = shift

@@ -19,6 +19,7 @@ from opwatch.signals.policy.judge import JudgeClient
 from opwatch.signals.policy.model import PolicyModel, featurise
 from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules
 from opwatch.signals.policy.taxonomy import Taxonomy, load_taxonomy
+from opwatch.signals.policy.veto import model_veto
 
 LAYERS = ("rules", "model", "judge")
 
@@ -54,6 +55,7 @@ class Classifier:
             raise ValueError(f"unknown layers {sorted(bad)}; choose from {LAYERS}")
         self.taxonomy_ = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
         self.threshold = float(threshold) if threshold is not None else self.taxonomy_.flag_threshold
+        self.veto = self.taxonomy_.model_veto
         self.harmful_ = self.taxonomy_.harmful_ids
         rule_paths = list(rules) if rules is not None else None
         if rule_paths is not None or extra_rules:
@@ -140,20 +142,37 @@ class Classifier:
                 notes[i] = n[j]
         return scores, harm, notes
 
+    def _veto(
+        self, texts: list[str], hits: list[list[RuleHit]], harm: np.ndarray | None, scored: Sequence[bool] | None
+    ) -> np.ndarray | None:
+        """Which texts' decisive rule hits the model vetoes (veto.py); None without a model or a veto."""
+        if self.model_ is None or harm is None or self.veto <= 0.0:
+            return None
+        model = self.model_
+        with np.errstate(divide="ignore"):
+            z = np.log(harm) - np.log1p(-harm) - model.prior_shift_
+
+        def logit(windows: list[str]) -> np.ndarray:
+            return model.logit(featurise(windows))
+
+        return model_veto(logit, [t.lower() for t in texts], hits, z, self.veto, self.threshold, scored)
+
     def _classify_batch(
         self, texts: list[str], langs: Sequence[str | None] | None, use_model: Sequence[bool] | None = None
     ) -> list[Result]:
         hits: list[list[RuleHit]] = self.rules_.match(texts, langs) if self.rules_ else [[] for _ in texts]
         scores, harm, notes = self._masked_model_scores(texts, use_model)
+        veto = self._veto(texts, hits, harm, use_model)
         verdicts: list[JudgeVerdict | None] | None = None
         if self.judge_ is not None:
-            offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes, model_harm=harm)
+            offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes, model_harm=harm,
+                              veto=veto)
             todo = [i for i, r in enumerate(offline) if 1.0 - r.scores["benign"] >= self.judge_min_score]
             verdicts = [None] * len(texts)
             for i, v in zip(todo, self.judge_.judge([texts[i] for i in todo]), strict=True):
                 verdicts[i] = v
         return combine(
-            self.harmful_, scores, hits, verdicts, self.threshold, model_notes=notes, model_harm=harm
+            self.harmful_, scores, hits, verdicts, self.threshold, model_notes=notes, model_harm=harm, veto=veto
         )
 
 

@@ -34,6 +34,11 @@ offer is a task scam", "remove my address from people-search sites") scales
 everything, decisive hits included, by ``(1 - weight)`` — ``p`` below — like a
 benign judge verdict: a named scheme or technique in a request to recognise or
 block it is not a request to run it (decision 0026).
+A decisive hit flags alone unless the offline model *vetoes* it: where the model
+is nearly certain the text is harmless, and certain of the words around the
+match too (veto.py), that text's decisive hits are set aside (``hold`` = 1; the
+evidence marks them ``"vetoed": true``) and the model, the ambiguous hits and a
+judge decide (decision 0037).
 An event is flagged when ``H`` reaches the taxonomy's ``flag_threshold``; its
 category is then the highest-scoring harmful category, else ``benign``.
 ``scores["benign"]`` is ``1 - H``.
@@ -141,11 +146,13 @@ def combine(
     judge_weight: float = 0.8,
     model_notes: Sequence[dict[str, Any] | None] | None = None,
     model_harm: np.ndarray | None = None,
+    veto: np.ndarray | None = None,
 ) -> list[Result]:
     """Fuse the layers for ``len(hits)`` texts.
 
     ``model_scores`` is (n, len(harmful)) or None when the model layer is off;
-    ``model_harm`` is the model's P(harmful) per text.
+    ``model_harm`` is the model's P(harmful) per text; ``veto`` marks the texts
+    whose decisive rule hits the model vetoes (:func:`vetoed`).
     """
     n = len(hits)
     k = len(harmful)
@@ -154,6 +161,8 @@ def combine(
     # Text-level factors (all categories together) come from harm_factors; only the
     # per-category split of the harmful hits is done here.
     keep_r, hold_h, damp, damp_judge = harm_factors(hits, threshold)
+    set_aside = np.zeros(n, dtype=bool) if veto is None else np.asarray(veto, dtype=bool)
+    hold_h = np.where(set_aside, 1.0, hold_h)
     keep_h = keep_r if model_harm is None else keep_r * (1.0 - np.asarray(model_harm, dtype=float))
     keep = np.ones((n, k)) if model_scores is None else 1.0 - np.asarray(model_scores, dtype=float)
     hold = np.ones((n, k))
@@ -161,7 +170,8 @@ def combine(
         for h in text_hits:
             if h.category in col:
                 if decisive(h, threshold):
-                    hold[i, col[h.category]] *= 1.0 - h.weight
+                    if not set_aside[i]:
+                        hold[i, col[h.category]] *= 1.0 - h.weight
                 else:
                     keep[i, col[h.category]] *= 1.0 - h.weight
     if verdicts is not None:
@@ -188,7 +198,8 @@ def combine(
         if model_notes is not None and model_notes[i]:
             evidence.append(dict(model_notes[i] or {}))
         evidence += [
-            {"layer": "rules", "rule": h.rule, "category": h.category, "weight": h.weight, "match": h.match}
+            {"layer": "rules", "rule": h.rule, "category": h.category, "weight": h.weight, "match": h.match,
+             **({"vetoed": True} if set_aside[i] and decisive(h, threshold) else {})}
             for h in hits[i]
         ]
         if verdicts is not None and verdicts[i] is not None:

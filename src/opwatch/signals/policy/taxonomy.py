@@ -51,6 +51,8 @@ class Taxonomy:
     categories: tuple[Category, ...]
     flag_threshold: float = 0.5
     path: str = ""
+    #: a decisive rule hit is set aside where the offline model's P(harmful) is below this (0: never)
+    model_veto: float = 0.0
     _by_id: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -119,7 +121,12 @@ def parse_taxonomy(data: Any, path: str = "<data>") -> Taxonomy:
     threshold = data.get("flag_threshold", 0.5)
     if not isinstance(threshold, int | float) or not 0 < float(threshold) < 1:
         raise TaxonomyError(f"{path}: flag_threshold must be a number in (0, 1)")
-    return Taxonomy(tuple(cats), float(threshold), path)
+    veto = data.get("model_veto", 0.0)
+    if not isinstance(veto, int | float) or isinstance(veto, bool) or not 0 <= float(veto) < float(threshold):
+        raise TaxonomyError(
+            f"{path}: model_veto must be a number in [0, flag_threshold) (0 turns the veto off), got {veto!r}"
+        )
+    return Taxonomy(tuple(cats), float(threshold), path, model_veto=float(veto))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
