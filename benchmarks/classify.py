@@ -60,6 +60,8 @@ READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fr
                         "heldout_fresh4.yaml", "heldout_fresh5.yaml", "heldout_fresh6.yaml",
                         "heldout_fresh10.yaml", "heldout_fresh11.yaml", "heldout_fresh12.yaml",
                         "heldout_fresh13.yaml", "heldout_fresh16.yaml"})
+#: Fresh sets never read, but scored (counts only) to choose something: decision 0037's model veto.
+CHOICE_FRESH = frozenset({"heldout_fresh19.yaml", "heldout_fresh20.yaml"})
 
 
 def is_train_row(text: str) -> bool:
@@ -178,7 +180,8 @@ def eval_sets(shared: Path | None) -> list[EvalSet]:
     for fresh in sorted((ROOT / "data" / "policy").glob("heldout_fresh*.yaml")):
         fr = yaml.safe_load(fresh.read_text(encoding="utf-8"))
         note = "written by one who never saw the training data or the model" + (
-            "; read during development since" if fresh.name in READ_FRESH else "; never read")
+            "; read during development since" if fresh.name in READ_FRESH
+            else "; never read, scored to choose the model veto" if fresh.name in CHOICE_FRESH else "; never read")
         sets.append(EvalSet(f"team fresh harmless ({fresh.name})", False, fr["benign"], target=False, note=note))
         if fr.get("harmful"):  # sets 10 and 11 are harmless look-alikes only
             sets.append(EvalSet(f"team fresh harmful ({fresh.name})", True,
@@ -428,7 +431,19 @@ def main() -> None:
         "read (the first lines of set 14's harmless half and one harmless and one harmful row of set 18 "
         "were seen by accident in a terminal: ordinary programming questions; a civic question and a "
         "covert-monitoring request). "
-        "The held-out public sets and the unread fresh sets were scored three times in this round: twice by a row-difference check after the two rule edits (counts only: no held-out row changed either time) and once in the final run below, after the model was retrained. "
+        "The held-out public sets and the unread fresh sets were scored three times in this round: twice by a "
+        "row-difference check after the two rule edits (counts only: no held-out row changed either time) and "
+        "once in the final run below, after the model was retrained. "
+        "Twelfth round (2026-11-28; decision 0037): four new sets were commissioned before any change and "
+        "measured once on the eleventh round's shipped state, unread (seven training requests that were exact "
+        "copies of set 22's harmless rows first removed from the training files, unread): heldout_fresh19.yaml "
+        "(regulated and safety-critical jobs) 5.3 % of its harmless half flagged, 84.8 % of its harmful half; "
+        "heldout_fresh20.yaml (creative and media people) 4.3 / 86.6 %; heldout_fresh21.yaml (small "
+        "organisations) 6.0 / 85.7 %; heldout_fresh22.yaml (the curious general public) 5.7 / 86.2 %. Sets 19 "
+        "and 20 were then scored, counts only, to choose a model veto of decisive rules (left off) and to "
+        "compare two training changes (not shipped); their rows were never read. Sets 21 and 22 were never read "
+        "and used for no choice. The model was retrained without the seven copies (same recipe). The held-out "
+        "public sets were scored once in this round, in the final run below. "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "
