@@ -12,7 +12,7 @@ rules, the taxonomy and the learned weights are untouched.
 Rule hits are computed once; the flag rate is monotone in the shift, so a
 bisection finds it. Rules that flag on their own (decisive hits) are not
 moved by the shift: when they alone exceed the target, the result says so.
-The model's veto of decisive hits (``model_veto``, see combine.py) reads the
+The model's veto of decisive hits (``model_veto``, see veto.py) reads the
 model's P(harmful) *before* the shift, so calibration never moves it either.
 """
 

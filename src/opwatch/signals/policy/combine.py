@@ -152,7 +152,7 @@ def combine(
 
     ``model_scores`` is (n, len(harmful)) or None when the model layer is off;
     ``model_harm`` is the model's P(harmful) per text; ``veto`` marks the texts
-    whose decisive rule hits the model vetoes (:func:`vetoed`).
+    whose decisive rule hits the model vetoes (:func:`opwatch.signals.policy.veto.model_veto`).
     """
     n = len(hits)
     k = len(harmful)

@@ -51,7 +51,7 @@ class Taxonomy:
     categories: tuple[Category, ...]
     flag_threshold: float = 0.5
     path: str = ""
-    #: a decisive rule hit is set aside where the offline model's P(harmful) is below this (0: never)
+    #: the offline model's veto of decisive rule hits (veto.py): a P(harmful) before the shift; 0 is off
     model_veto: float = 0.0
     _by_id: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 
