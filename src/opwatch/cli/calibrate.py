@@ -28,7 +28,8 @@ def command(input_path: Path, out_path: Path, target_fpr: float, model_path: str
     sample of your own service's ordinary traffic that has been reviewed, or is
     known, to be harmless. The model's log-odds shift is set so that rules + model
     flag --target-fpr of these texts; the learned weights, rules and taxonomy are
-    unchanged. Prints the flag rate before and after.
+    unchanged. A taxonomy's `model_veto` (off in the shipped one) counts here as it
+    does when classifying. Prints the flag rate before and after.
     """
     import json
 
