@@ -40,7 +40,8 @@ from policy_dev import dev_fold  # noqa: E402
 from train_policy_model import calibration_texts, file_weights_of, fit, shared_rows, team_rows  # noqa: E402
 
 from opwatch.signals.policy import Classifier  # noqa: E402
-from opwatch.signals.policy.combine import harm_factors, harm_score  # noqa: E402
+from opwatch.signals.policy.calibrate import _bisect  # noqa: E402
+from opwatch.signals.policy.combine import decisive, harm_factors, harm_score  # noqa: E402
 from opwatch.signals.policy.model import PolicyModel, featurise  # noqa: E402
 from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules  # noqa: E402
 from opwatch.signals.policy.taxonomy import load_taxonomy  # noqa: E402
@@ -54,7 +55,6 @@ class _Group:
 
     def __init__(self, texts: list[str], model: PolicyModel, rules: RuleSet, threshold: float) -> None:
         self.texts = texts
-        self.lowered = [t.lower() for t in texts]
         self.hits: list[list[RuleHit]] = rules.match(texts)
         self.factors = harm_factors(self.hits, threshold)
         self.z = model.logit(featurise(texts))
@@ -64,28 +64,19 @@ class _Group:
         if cut is None:
             return None
         if kind == "whole":
-            decisive = np.array([any(h.category != "benign" and h.weight >= threshold for h in hs)
-                                 for hs in self.hits])
-            return (self.z < cut) & decisive
-        return model_veto(lambda w: model.logit(featurise(w)), self.lowered, self.hits, self.z, level, threshold)
+            has_decisive = np.array([any(decisive(h, threshold) for h in hs) for hs in self.hits])
+            return (self.z < cut) & has_decisive
+        return model_veto(lambda w: model.logit(featurise(w)), self.texts, self.hits, self.z, level, threshold)
+
+    def parts(self, mask: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """The calibration module's per-text parts, the vetoed texts' decisive hits set aside."""
+        keep, hold, damp, protect = self.factors
+        return self.z, keep, hold if mask is None else np.where(mask, 1.0, hold), damp, protect
 
     def flags(self, shift: float, mask: np.ndarray | None, threshold: float) -> np.ndarray:
-        keep, hold, damp, protect = self.factors
-        if mask is not None:
-            hold = np.where(mask, 1.0, hold)
-        p = 1.0 / (1.0 + np.exp(-(self.z + shift)))
+        z, keep, hold, damp, protect = self.parts(mask)
+        p = 1.0 / (1.0 + np.exp(-(z + shift)))
         return np.asarray(harm_score((1.0 - p) * keep, hold, damp, protect) >= threshold)
-
-
-def _shift(cal: _Group, mask: np.ndarray | None, threshold: float) -> float:
-    lo, hi = -30.0, 10.0
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        if cal.flags(mid, mask, threshold).mean() <= TARGET_FPR:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def _fresh(data: Path, names: frozenset[str]) -> tuple[list[str], list[str]]:
@@ -104,7 +95,7 @@ def _study(model: PolicyModel, groups: dict[str, list[str]], rules: RuleSet, thr
     out: dict[str, dict[str, int]] = {}
     for kind, level in [("none", 0.0)] + [(k, lv) for k in ("whole", "local") for lv in levels]:
         masks = {k: g.mask(model, kind, level, threshold) for k, g in built.items()}
-        shift = _shift(built["cal"], masks["cal"], threshold)
+        shift, _ = _bisect(built["cal"].parts(masks["cal"]), threshold, TARGET_FPR)  # as calibration does
         out[f"{kind} {level:g}"] = {k: int(g.flags(shift, masks[k], threshold).sum())
                                     for k, g in built.items() if k != "cal"}
     return out

@@ -275,7 +275,7 @@ def test_the_model_vetoes_a_decisive_hit_only_where_it_is_nearly_certain() -> No
     veto = model_veto(logit, texts, hits, z, 0.01, 0.5)
     assert veto is not None and veto.tolist() == [True, True, False, False]
     assert seen == ["a pipe bomb", "the pipe bomb prop"]  # only texts the model doubts, window per match
-    real = model_veto(logit, ["a real pipe bomb"], hits[:1], z[:1], 0.01, 0.5)
+    real = model_veto(logit, ["A REAL pipe bomb"], hits[:1], z[:1], 0.01, 0.5)
     assert real is not None and not real[0]  # the window says harmful: no veto
     assert model_veto(logit, texts, hits, z, 0.0, 0.5) is None  # off
     masked = model_veto(logit, texts, hits, z, 0.01, 0.5, scored=[False, True, True, True])

@@ -76,7 +76,7 @@ def _parts(
     keep, hold, damp, protect = harm_factors(hits, threshold)
     z = model.logit(featurise(texts))
     alone = float((harm_score(keep, hold, damp, protect) >= threshold).mean())
-    set_aside = model_veto(lambda w: model.logit(featurise(w)), [t.lower() for t in texts], hits, z, veto, threshold)
+    set_aside = model_veto(lambda w: model.logit(featurise(w)), texts, hits, z, veto, threshold)
     if set_aside is not None:
         hold = np.where(set_aside, 1.0, hold)
     return (z, keep, hold, damp, protect), alone

@@ -155,7 +155,7 @@ class Classifier:
         def logit(windows: list[str]) -> np.ndarray:
             return model.logit(featurise(windows))
 
-        return model_veto(logit, [t.lower() for t in texts], hits, z, self.veto, self.threshold, scored)
+        return model_veto(logit, texts, hits, z, self.veto, self.threshold, scored)
 
     def _classify_batch(
         self, texts: list[str], langs: Sequence[str | None] | None, use_model: Sequence[bool] | None = None

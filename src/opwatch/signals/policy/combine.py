@@ -162,7 +162,8 @@ def combine(
     # per-category split of the harmful hits is done here.
     keep_r, hold_h, damp, damp_judge = harm_factors(hits, threshold)
     set_aside = np.zeros(n, dtype=bool) if veto is None else np.asarray(veto, dtype=bool)
-    hold_h = np.where(set_aside, 1.0, hold_h)
+    if veto is not None:
+        hold_h = np.where(set_aside, 1.0, hold_h)
     keep_h = keep_r if model_harm is None else keep_r * (1.0 - np.asarray(model_harm, dtype=float))
     keep = np.ones((n, k)) if model_scores is None else 1.0 - np.asarray(model_scores, dtype=float)
     hold = np.ones((n, k))

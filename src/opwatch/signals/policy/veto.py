@@ -62,7 +62,7 @@ def local_window(lowered: str, match: str, words: int = WINDOW_WORDS) -> str:
 
 def model_veto(
     logit: Callable[[list[str]], np.ndarray],
-    lowered: Sequence[str],
+    texts: Sequence[str],
     hits: Sequence[Sequence[RuleHit]],
     z: np.ndarray,
     veto: float,
@@ -71,9 +71,10 @@ def model_veto(
 ) -> np.ndarray | None:
     """Per text, whether the model vetoes its decisive rule hits (see the module docstring).
 
-    ``logit`` scores texts (the model's log-odds before the prior shift), ``lowered``
-    are the texts in lower case (as rules and the model read them), ``z`` the whole
-    texts' log-odds before the shift. None when the veto is off.
+    ``logit`` scores texts (the model's log-odds before the prior shift), ``z`` is
+    the whole texts' log-odds before the shift. Windows are cut from the lower-cased
+    text, as rules and the model read it (only texts with a decisive hit the model
+    doubts are lower-cased). None when the veto is off.
     """
     cut = veto_cut(veto)
     if cut is None:
@@ -87,9 +88,10 @@ def model_veto(
         matches = {h.match for h in text_hits if decisive(h, threshold)}
         if not matches:
             continue
+        lowered = texts[i].lower()
         for m in sorted(matches):
             owners.append(i)
-            windows.append(local_window(lowered[i], m))
+            windows.append(local_window(lowered, m))
         out[i] = True
     if windows:
         zw = logit(windows)
