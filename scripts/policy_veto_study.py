@@ -40,7 +40,7 @@ from policy_dev import dev_fold  # noqa: E402
 from train_policy_model import calibration_texts, file_weights_of, fit, shared_rows, team_rows  # noqa: E402
 
 from opwatch.signals.policy import Classifier  # noqa: E402
-from opwatch.signals.policy.calibrate import _bisect  # noqa: E402
+from opwatch.signals.policy.calibrate import bisect_shift  # noqa: E402
 from opwatch.signals.policy.combine import decisive, harm_factors, harm_score  # noqa: E402
 from opwatch.signals.policy.model import PolicyModel, featurise  # noqa: E402
 from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules  # noqa: E402
@@ -95,7 +95,7 @@ def _study(model: PolicyModel, groups: dict[str, list[str]], rules: RuleSet, thr
     out: dict[str, dict[str, int]] = {}
     for kind, level in [("none", 0.0)] + [(k, lv) for k in ("whole", "local") for lv in levels]:
         masks = {k: g.mask(model, kind, level, threshold) for k, g in built.items()}
-        shift, _ = _bisect(built["cal"].parts(masks["cal"]), threshold, TARGET_FPR)  # as calibration does
+        shift, _ = bisect_shift(built["cal"].parts(masks["cal"]), threshold, TARGET_FPR)  # as calibration does
         out[f"{kind} {level:g}"] = {k: int(g.flags(shift, masks[k], threshold).sum())
                                     for k, g in built.items() if k != "cal"}
     return out

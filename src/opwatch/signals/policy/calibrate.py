@@ -82,7 +82,9 @@ def _parts(
     return (z, keep, hold, damp, protect), alone
 
 
-def _bisect(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, float]:
+def bisect_shift(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, float]:
+    """The largest log-odds shift at which the texts behind ``parts`` (the model's log-odds and the rule
+    factors ``keep, hold, damp, protect``) flag at most ``target_fpr``, and the flag rate there."""
     lo, hi = -30.0, 10.0  # flag rate at -30 is the unvetoed rules' alone; it grows with the shift
     for _ in range(60):
         mid = (lo + hi) / 2
@@ -101,7 +103,7 @@ def calibrate_shift(
 
     ``veto`` is the taxonomy's ``model_veto``. Returns ``(shift, flag rate at that shift)``.
     """
-    return _bisect(_parts(model, rules, list(texts), threshold, langs, veto)[0], threshold, target_fpr)
+    return bisect_shift(_parts(model, rules, list(texts), threshold, langs, veto)[0], threshold, target_fpr)
 
 
 def calibrate(
@@ -127,7 +129,7 @@ def calibrate(
         )
     parts, alone = _parts(model, rules, texts, threshold, langs, veto)
     before = _flag_rate(*parts, threshold, model.prior_shift_)
-    shift, fpr = _bisect(parts, threshold, target_fpr)
+    shift, fpr = bisect_shift(parts, threshold, target_fpr)
     new = copy.deepcopy(model)
     new.prior_shift_ = shift
     new.meta_ = dict(model.meta_)

@@ -85,10 +85,11 @@ class Classifier:
 
     def _model_scores(
         self, texts: Sequence[str]
-    ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any] | None]]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any] | None]]:
+        """Per-category model scores, P(harmful), the log-odds before the prior shift, evidence notes."""
         assert self.model_ is not None
         X = featurise(list(texts))
-        p_harm, p_cat = self.model_.predict(X)
+        z, p_harm, p_cat = self.model_.predict_all(X)
         out = np.zeros((len(texts), len(self.harmful_)))
         for j, col in enumerate(self._cols):
             if col is not None:
@@ -97,7 +98,7 @@ class Classifier:
         shown = np.flatnonzero(p_harm >= 0.2).tolist()
         for i, terms in zip(shown, self.model_.explain_many([texts[i] for i in shown]), strict=True):
             notes[i] = {"layer": "model", "p_harmful": round(float(p_harm[i]), 4), "top_terms": terms}
-        return out, p_harm, notes
+        return out, p_harm, z, notes
 
     def classify(
         self,
@@ -125,32 +126,35 @@ class Classifier:
 
     def _masked_model_scores(
         self, texts: list[str], mask: Sequence[bool] | None
-    ) -> tuple[np.ndarray | None, np.ndarray | None, list[dict[str, Any] | None] | None]:
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, list[dict[str, Any] | None] | None]:
+        """:meth:`_model_scores` on the texts ``mask`` lets the model score (zeros and no note elsewhere)."""
         if self.model_ is None:
-            return None, None, None
+            return None, None, None, None
         if mask is None or all(mask):
             return self._model_scores(texts)
         keep = [i for i, m in enumerate(mask) if m]
         scores = np.zeros((len(texts), len(self.harmful_)))
         harm = np.zeros(len(texts))
+        z = np.zeros(len(texts))
         notes: list[dict[str, Any] | None] = [None] * len(texts)
         if keep:
-            s, h, n = self._model_scores([texts[i] for i in keep])
+            s, h, zk, n = self._model_scores([texts[i] for i in keep])
             scores[keep] = s
             harm[keep] = h
+            z[keep] = zk
             for j, i in enumerate(keep):
                 notes[i] = n[j]
-        return scores, harm, notes
+        return scores, harm, z, notes
 
     def _veto(
-        self, texts: list[str], hits: list[list[RuleHit]], harm: np.ndarray | None, scored: Sequence[bool] | None
+        self, texts: list[str], hits: list[list[RuleHit]], z: np.ndarray | None, scored: Sequence[bool] | None
     ) -> np.ndarray | None:
-        """Which texts' decisive rule hits the model vetoes (veto.py); None without a model or a veto."""
-        if self.model_ is None or harm is None or self.veto <= 0.0:
+        """Which texts' decisive rule hits the model vetoes (veto.py); None without a model or a veto.
+
+        ``z``: the model's log-odds of harm before the prior shift, as the veto's level is set."""
+        if self.model_ is None or z is None or self.veto <= 0.0:
             return None
         model = self.model_
-        with np.errstate(divide="ignore"):
-            z = np.log(harm) - np.log1p(-harm) - model.prior_shift_
 
         def logit(windows: list[str]) -> np.ndarray:
             return model.logit(featurise(windows))
@@ -161,8 +165,8 @@ class Classifier:
         self, texts: list[str], langs: Sequence[str | None] | None, use_model: Sequence[bool] | None = None
     ) -> list[Result]:
         hits: list[list[RuleHit]] = self.rules_.match(texts, langs) if self.rules_ else [[] for _ in texts]
-        scores, harm, notes = self._masked_model_scores(texts, use_model)
-        veto = self._veto(texts, hits, harm, use_model)
+        scores, harm, z, notes = self._masked_model_scores(texts, use_model)
+        veto = self._veto(texts, hits, z, use_model)
         verdicts: list[JudgeVerdict | None] | None = None
         if self.judge_ is not None:
             offline = combine(self.harmful_, scores, hits, None, self.threshold, model_notes=notes, model_harm=harm,

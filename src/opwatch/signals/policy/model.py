@@ -307,11 +307,18 @@ class PolicyModel:
 
     def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
-        p_harm = 1.0 / (1.0 + np.exp(-(self.logit(X) + self.prior_shift_)))
+        _, p_harm, p_cat = self.predict_all(X)
+        return p_harm, p_cat
+
+    def predict_all(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`predict` with the log-odds of harm before the prior shift in front (what the
+        model veto reads, veto.py): ``(logit, P(harmful), P(category | harmful))``."""
+        z = self.logit(X)
+        p_harm = 1.0 / (1.0 + np.exp(-(z + self.prior_shift_)))
         p_cat = softmax(np.asarray(X @ self.cat_coef_.T) + self.cat_intercept_)
         if self.cat_hidden_ is not None:
             p_cat = (p_cat + softmax(self.cat_hidden_.decision(X))) / 2.0
-        return p_harm, p_cat
+        return z, p_harm, p_cat
 
     def explain(self, text: str, k: int = 3) -> list[str]:
         """The words of ``text`` whose removal lowers the harm decision most (at most ``k``).
