@@ -42,7 +42,7 @@ from train_policy_model import calibration_texts, file_weights_of, fit, shared_r
 from opwatch.signals.policy import Classifier  # noqa: E402
 from opwatch.signals.policy.calibrate import bisect_shift  # noqa: E402
 from opwatch.signals.policy.combine import decisive, harm_factors, harm_score  # noqa: E402
-from opwatch.signals.policy.model import PolicyModel, featurise  # noqa: E402
+from opwatch.signals.policy.model import PolicyModel  # noqa: E402
 from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules  # noqa: E402
 from opwatch.signals.policy.taxonomy import load_taxonomy  # noqa: E402
 from opwatch.signals.policy.veto import model_veto, veto_cut  # noqa: E402
@@ -57,7 +57,7 @@ class _Group:
         self.texts = texts
         self.hits: list[list[RuleHit]] = rules.match(texts)
         self.factors = harm_factors(self.hits, threshold)
-        self.z = model.logit(featurise(texts))
+        self.z = model.logit(model.features(texts))
 
     def mask(self, model: PolicyModel, kind: str, level: float, threshold: float) -> np.ndarray | None:
         cut = veto_cut(level)
@@ -66,7 +66,7 @@ class _Group:
         if kind == "whole":
             has_decisive = np.array([any(decisive(h, threshold) for h in hs) for hs in self.hits])
             return (self.z < cut) & has_decisive
-        return model_veto(lambda w: model.logit(featurise(w)), self.texts, self.hits, self.z, level, threshold)
+        return model_veto(lambda w: model.logit(model.features(w)), self.texts, self.hits, self.z, level, threshold)
 
     def parts(self, mask: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """The calibration module's per-text parts, the vetoed texts' decisive hits set aside."""

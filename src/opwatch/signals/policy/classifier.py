@@ -16,7 +16,7 @@ import numpy as np
 
 from opwatch.signals.policy.combine import JudgeVerdict, Result, combine
 from opwatch.signals.policy.judge import JudgeClient
-from opwatch.signals.policy.model import PolicyModel, featurise
+from opwatch.signals.policy.model import PolicyModel
 from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules
 from opwatch.signals.policy.taxonomy import Taxonomy, load_taxonomy
 from opwatch.signals.policy.veto import model_veto
@@ -88,7 +88,7 @@ class Classifier:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any] | None]]:
         """Per-category model scores, P(harmful), the log-odds before the prior shift, evidence notes."""
         assert self.model_ is not None
-        X = featurise(list(texts))
+        X = self.model_.features(texts)
         z, p_harm, p_cat = self.model_.predict_all(X)
         out = np.zeros((len(texts), len(self.harmful_)))
         for j, col in enumerate(self._cols):
@@ -157,7 +157,7 @@ class Classifier:
         model = self.model_
 
         def logit(windows: list[str]) -> np.ndarray:
-            return model.logit(featurise(windows))
+            return model.logit(model.features(windows))
 
         return model_veto(logit, texts, hits, z, self.veto, self.threshold, scored)
 

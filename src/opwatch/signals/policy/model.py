@@ -43,10 +43,14 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorize
 from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 
+from opwatch.signals.policy.neighbours import Neighbours
+
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 6  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer;
-# 6: a hidden layer in the category head too
+FORMAT_VERSION = 7  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer;
+# 6: a hidden layer in the category head too; 7: may carry a map of unseen words to their neighbours
+#: Formats this code reads (a format-6 file is a format-7 one without a neighbour map).
+READS_FORMATS = (6, 7)
 N_WORD = 2**18
 N_CHAR = 2**18
 _WORD_SPLIT = re.compile(r"(\w+)")
@@ -176,11 +180,17 @@ def char_features(texts: Sequence[str]) -> sp.csr_matrix:
     return normalize((counts @ _CHAR.transform(list(vocab))).tocsr().sorted_indices(), copy=False)
 
 
-def featurise(texts: list[str]) -> sp.csr_matrix:
-    """Texts to the hashed feature matrix (rows are texts)."""
+def featurise(texts: list[str], neighbours: Neighbours | None = None) -> sp.csr_matrix:
+    """Texts to the hashed feature matrix (rows are texts).
+
+    ``neighbours``: the model's map of unseen words to their nearest training words
+    (neighbours.py); each mapped word adds its neighbour as a word token.
+    """
     clipped = [t[:2000].lower() for t in texts]
     words = [
-        t + " " + lexicon_tokens(t) + (" " + cjk_tokens(t) if _CJK.search(t) else "") for t in clipped
+        t + " " + lexicon_tokens(t) + (" " + cjk_tokens(t) if _CJK.search(t) else "")
+        + (" " + neighbours.tokens(t) if neighbours is not None else "")
+        for t in clipped
     ]
     return sp.hstack([_WORD.transform(words), char_features(clipped)], format="csr")
 
@@ -291,6 +301,12 @@ class PolicyModel:
     blend_: tuple[float, float, float, float, float] | None = None
     #: Hidden layer of the category head; P(category) is the mean of its softmax and the linear one's.
     cat_hidden_: HiddenLayer | None = None
+    #: Unseen words -> nearest training words (decision 0038); None: features without them.
+    neighbours_: Neighbours | None = None
+
+    def features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The feature matrix this model reads (:func:`featurise` with the model's neighbour map)."""
+        return featurise(list(texts), self.neighbours_)
 
     def decision(self, X: sp.csr_matrix) -> np.ndarray:
         """The harm head's raw decision: the linear part, or its blend with the hidden layer."""
@@ -340,7 +356,7 @@ class PolicyModel:
         spans: list[list[str]] = []  # candidate words of each text in the pending batch
 
         def flush() -> None:
-            d = self.decision(featurise(variants)) if variants else np.zeros(0)
+            d = self.decision(self.features(variants)) if variants else np.zeros(0)
             at = 0
             for words in spans:
                 if not words:
@@ -402,6 +418,8 @@ class PolicyModel:
             arrays.update(_layer_arrays(self.hidden_, "hidden"))
         if self.cat_hidden_ is not None:
             arrays.update(_layer_arrays(self.cat_hidden_, "cat_hidden"))
+        if self.neighbours_ is not None:
+            arrays["neighbours"] = np.asarray(self.neighbours_.dumps())
         np.savez_compressed(path, meta=np.asarray(json.dumps(meta)), **arrays)
 
     @classmethod
@@ -415,13 +433,17 @@ class PolicyModel:
                 )
                 hidden = _layer_from(z, "hidden", float(meta["hidden_b2"]) if "hidden_W1" in z.files else None)
                 cat_hidden = _layer_from(z, "cat_hidden")
+                neighbours = Neighbours.loads(str(z["neighbours"])) if "neighbours" in z.files else None
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(
                 f"cannot load policy model {p}: {exc}. Re-create it with "
                 "`python scripts/train_policy_model.py`."
             ) from exc
-        if meta.get("format") != FORMAT_VERSION or W.shape[1] != N_WORD + N_CHAR:
-            raise ModelError(f"{p}: model format {meta.get('format')} does not match {FORMAT_VERSION}")
+        if meta.get("format") not in READS_FORMATS or W.shape[1] != N_WORD + N_CHAR:
+            raise ModelError(
+                f"{p}: model format {meta.get('format')} is not one this code reads {READS_FORMATS}; re-create it "
+                "with `python scripts/train_policy_model.py`"
+            )
         dense = W.toarray()
         return cls(
             categories_=list(meta["categories"]),
@@ -435,4 +457,5 @@ class PolicyModel:
             hidden_=hidden,
             blend_=tuple(float(x) for x in meta["blend"]) if hidden is not None else None,  # type: ignore[arg-type]
             cat_hidden_=cat_hidden,
+            neighbours_=neighbours,
         )
