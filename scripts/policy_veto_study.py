@@ -57,7 +57,7 @@ class _Group:
         self.texts = texts
         self.hits: list[list[RuleHit]] = rules.match(texts)
         self.factors = harm_factors(self.hits, threshold)
-        self.z = model.logit(model.features(texts))
+        self.z = model.text_logit(texts)
 
     def mask(self, model: PolicyModel, kind: str, level: float, threshold: float) -> np.ndarray | None:
         cut = veto_cut(level)
@@ -66,7 +66,7 @@ class _Group:
         if kind == "whole":
             has_decisive = np.array([any(decisive(h, threshold) for h in hs) for hs in self.hits])
             return (self.z < cut) & has_decisive
-        return model_veto(lambda w: model.logit(model.features(w)), self.texts, self.hits, self.z, level, threshold)
+        return model_veto(model.text_logit, self.texts, self.hits, self.z, level, threshold)
 
     def parts(self, mask: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """The calibration module's per-text parts, the vetoed texts' decisive hits set aside."""

@@ -59,8 +59,8 @@ def test_the_map_adds_the_neighbours_word_feature() -> None:
     assert featurise(["how to slay him"])[0, col] == 0
     assert featurise(["how to Slay him"], nb)[0, col] > 0
     # texts without mapped words get the same features as without a map
-    same = featurise(["track my parcel"], nb) != featurise(["track my parcel"])
-    assert same.nnz == 0
+    changed = featurise(["track my parcel"], nb) != featurise(["track my parcel"])
+    assert changed.nnz == 0
 
 
 def _write_tables(tmp_path: Path) -> dict[str, Path]:

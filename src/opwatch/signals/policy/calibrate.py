@@ -74,9 +74,9 @@ def _parts(
     the model vetoes set aside), and the share of texts the rules alone flag (no model, no veto)."""
     hits = rules.match(texts, langs) if rules is not None else [[] for _ in texts]
     keep, hold, damp, protect = harm_factors(hits, threshold)
-    z = model.logit(model.features(texts))
+    z = model.text_logit(texts)
     alone = float((harm_score(keep, hold, damp, protect) >= threshold).mean())
-    set_aside = model_veto(lambda w: model.logit(model.features(w)), texts, hits, z, veto, threshold)
+    set_aside = model_veto(model.text_logit, texts, hits, z, veto, threshold)
     if set_aside is not None:
         hold = np.where(set_aside, 1.0, hold)
     return (z, keep, hold, damp, protect), alone

@@ -154,12 +154,7 @@ class Classifier:
         ``z``: the model's log-odds of harm before the prior shift, as the veto's level is set."""
         if self.model_ is None or z is None or self.veto <= 0.0:
             return None
-        model = self.model_
-
-        def logit(windows: list[str]) -> np.ndarray:
-            return model.logit(model.features(windows))
-
-        return model_veto(logit, texts, hits, z, self.veto, self.threshold, scored)
+        return model_veto(self.model_.text_logit, texts, hits, z, self.veto, self.threshold, scored)
 
     def _classify_batch(
         self, texts: list[str], langs: Sequence[str | None] | None, use_model: Sequence[bool] | None = None

@@ -321,6 +321,10 @@ class PolicyModel:
         a, b = self.platt_
         return a * self.decision(X) + b
 
+    def text_logit(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`logit` of texts (what calibration and the model veto read)."""
+        return self.logit(self.features(texts))
+
     def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
         _, p_harm, p_cat = self.predict_all(X)

@@ -142,7 +142,7 @@ def build(
     known_words = [w for w, s in zip(words, seen, strict=True) if s]
     todo = np.flatnonzero(~seen & np.asarray([w.isalpha() and len(w) > 2 for w in words], dtype=bool))
     mapping: dict[str, str] = {}
-    if not len(known_words):
+    if not known_words:
         return Neighbours(mapping)
     for start in range(0, len(todo), 4096):
         idx = todo[start : start + 4096]
