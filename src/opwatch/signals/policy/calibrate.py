@@ -33,6 +33,9 @@ from opwatch.signals.policy.veto import model_veto
 
 #: expected false positives the calibration set must hold at the target rate
 MIN_EXPECTED_FLAGS = 10
+#: Log-odds the shift keeps below the text that would be flagged next. The encoder's log-odds carry
+#: float noise of a few 1e-6 (matrix products differ slightly with batch size), which must not flip it.
+MARGIN = 1e-3
 
 
 _Parts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -84,7 +87,8 @@ def _parts(
 
 def bisect_shift(parts: _Parts, threshold: float, target_fpr: float) -> tuple[float, float]:
     """The largest log-odds shift at which the texts behind ``parts`` (the model's log-odds and the rule
-    factors ``keep, hold, damp, protect``) flag at most ``target_fpr``, and the flag rate there."""
+    factors ``keep, hold, damp, protect``) flag at most ``target_fpr``, less :data:`MARGIN`, and the flag
+    rate there."""
     lo, hi = -30.0, 10.0  # flag rate at -30 is the unvetoed rules' alone; it grows with the shift
     for _ in range(60):
         mid = (lo + hi) / 2
@@ -92,7 +96,7 @@ def bisect_shift(parts: _Parts, threshold: float, target_fpr: float) -> tuple[fl
             lo = mid
         else:
             hi = mid
-    return lo, _flag_rate(*parts, threshold, lo)
+    return lo - MARGIN, _flag_rate(*parts, threshold, lo - MARGIN)
 
 
 def calibrate_shift(

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from opwatch.signals.policy.combine import JudgeVerdict, Result, combine
+from opwatch.signals.policy.combine import JudgeVerdict, Result, combine, harm_factors, harm_score
 from opwatch.signals.policy.judge import JudgeClient
 from opwatch.signals.policy.model import PolicyModel
 from opwatch.signals.policy.rules import RuleHit, RuleSet, load_rules
@@ -84,21 +84,48 @@ class Classifier:
         return _default()
 
     def _model_scores(
-        self, texts: Sequence[str]
+        self, texts: Sequence[str], hits: Sequence[list[RuleHit]]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any] | None]]:
-        """Per-category model scores, P(harmful), the log-odds before the prior shift, evidence notes."""
+        """Per-category model scores, P(harmful), the log-odds before the prior shift, evidence notes.
+
+        With an encoder in the model, only texts whose flag it could change (:meth:`_encoder_band`)
+        are encoded; the others keep the n-gram log-odds (the encoder's term there is 0)."""
         assert self.model_ is not None
         X = self.model_.features(texts)
         z, p_harm, p_cat = self.model_.predict_all(X)
+        band = self._encoder_band(z, hits)
+        if band.size:
+            z[band] += self.model_.encoder_term([texts[i] for i in band])
+            p_harm = 1.0 / (1.0 + np.exp(-(z + self.model_.prior_shift_)))
         out = np.zeros((len(texts), len(self.harmful_)))
         for j, col in enumerate(self._cols):
             if col is not None:
                 out[:, j] = p_harm * p_cat[:, col]
         notes: list[dict[str, Any] | None] = [None] * len(texts)
         shown = np.flatnonzero(p_harm >= 0.2).tolist()
+        encoded = set(band.tolist())
         for i, terms in zip(shown, self.model_.explain_many([texts[i] for i in shown]), strict=True):
             notes[i] = {"layer": "model", "p_harmful": round(float(p_harm[i]), 4), "top_terms": terms}
+            if self.model_.encoder_ is not None:
+                notes[i]["encoder"] = i in encoded  # type: ignore[index]
         return out, p_harm, z, notes
+
+    def _encoder_band(self, z: np.ndarray, hits: Sequence[list[RuleHit]]) -> np.ndarray:
+        """Indices of the texts whose flag the encoder could change: those flagged at one end of
+        ``z ± reach`` and not at the other (the harm score rises with the log-odds). With the model
+        veto on, also every text with a decisive hit: the veto reads its log-odds, encoder included."""
+        assert self.model_ is not None
+        reach = self.model_.encoder_reach
+        if reach <= 0.0 or not len(z):
+            return np.zeros(0, dtype=np.int64)
+        keep, hold, damp, protect = harm_factors(list(hits), self.threshold)
+        shift = self.model_.prior_shift_
+        low, high = (harm_score(keep / (1.0 + np.exp(z + d + shift)), hold, damp, protect) >= self.threshold
+                     for d in (-reach, reach))
+        band = low != high
+        if self.veto > 0.0:
+            band |= hold < 1.0
+        return np.flatnonzero(band)
 
     def classify(
         self,
@@ -125,20 +152,20 @@ class Classifier:
         return results
 
     def _masked_model_scores(
-        self, texts: list[str], mask: Sequence[bool] | None
+        self, texts: list[str], mask: Sequence[bool] | None, hits: list[list[RuleHit]]
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, list[dict[str, Any] | None] | None]:
         """:meth:`_model_scores` on the texts ``mask`` lets the model score (zeros and no note elsewhere)."""
         if self.model_ is None:
             return None, None, None, None
         if mask is None or all(mask):
-            return self._model_scores(texts)
+            return self._model_scores(texts, hits)
         keep = [i for i, m in enumerate(mask) if m]
         scores = np.zeros((len(texts), len(self.harmful_)))
         harm = np.zeros(len(texts))
         z = np.zeros(len(texts))
         notes: list[dict[str, Any] | None] = [None] * len(texts)
         if keep:
-            s, h, zk, n = self._model_scores([texts[i] for i in keep])
+            s, h, zk, n = self._model_scores([texts[i] for i in keep], [hits[i] for i in keep])
             scores[keep] = s
             harm[keep] = h
             z[keep] = zk
@@ -160,7 +187,7 @@ class Classifier:
         self, texts: list[str], langs: Sequence[str | None] | None, use_model: Sequence[bool] | None = None
     ) -> list[Result]:
         hits: list[list[RuleHit]] = self.rules_.match(texts, langs) if self.rules_ else [[] for _ in texts]
-        scores, harm, z, notes = self._masked_model_scores(texts, use_model)
+        scores, harm, z, notes = self._masked_model_scores(texts, use_model, hits)
         veto = self._veto(texts, hits, z, use_model)
         verdicts: list[JudgeVerdict | None] | None = None
         if self.judge_ is not None:

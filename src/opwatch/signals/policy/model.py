@@ -20,8 +20,14 @@ Two heads share the features:
   the mean of a linear softmax and, when the weights carry one, a hidden layer's
   softmax (decision 0029).
 
+When the weights carry a fine-tuned sentence encoder (encoder.py, decision 0039),
+the harm head's log-odds gain ``weight * clip(encoder log-odds, ±clip)``: a reader
+of the whole request next to the n-grams. :meth:`PolicyModel.text_logit` adds it
+on every text; the classifier adds it only where it could change the flag
+(classifier.py), which gives the same flags at a fraction of the cost.
+
 The weights live in ``model/policy-model.npz`` (linear heads sparse in float16, the
-hidden layers' W1 in int8 with one scale per unit), written by
+hidden layers' W1 and the encoder's matrices in int8 with one scale per unit or row), written by
 ``scripts/train_policy_model.py`` together with ``MODEL_CARD.md`` and
 ``sources.json`` that record every training source and its licence.
 """
@@ -43,14 +49,16 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorize
 from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 
+from opwatch.signals.policy.encoder import Encoder
 from opwatch.signals.policy.neighbours import Neighbours
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
-FORMAT_VERSION = 7  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer;
-# 6: a hidden layer in the category head too; 7: may carry a map of unseen words to their neighbours
-#: Formats this code reads (a format-6 file is a format-7 one without a neighbour map).
-READS_FORMATS = (6, 7)
+FORMAT_VERSION = 8  # 3: Chinese character 1-2-gram tokens; 4: English stop words kept; 5: hidden layer;
+# 6: a hidden layer in the category head too; 7: may carry a map of unseen words to their neighbours;
+# 8: may carry a fine-tuned sentence encoder blended into the harm head (decision 0039)
+#: Formats this code reads (a format-6 file is a format-8 one without a neighbour map or an encoder).
+READS_FORMATS = (6, 7, 8)
 N_WORD = 2**18
 N_CHAR = 2**18
 _WORD_SPLIT = re.compile(r"(\w+)")
@@ -303,6 +311,10 @@ class PolicyModel:
     cat_hidden_: HiddenLayer | None = None
     #: Unseen words -> nearest training words (decision 0038); None: features without them.
     neighbours_: Neighbours | None = None
+    #: Fine-tuned sentence encoder whose harm log-odds join the head's (decision 0039); None: n-grams only.
+    encoder_: Encoder | None = None
+    #: (weight, clip): the encoder adds ``weight * clip(its log-odds, -clip, clip)`` to the log-odds.
+    encoder_blend_: tuple[float, float] = (0.0, 0.0)
 
     def features(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The feature matrix this model reads (:func:`featurise` with the model's neighbour map)."""
@@ -322,8 +334,21 @@ class PolicyModel:
         return a * self.decision(X) + b
 
     def text_logit(self, texts: Sequence[str]) -> np.ndarray:
-        """:meth:`logit` of texts (what calibration and the model veto read)."""
-        return self.logit(self.features(texts))
+        """Log-odds of harm of texts before the prior shift, the encoder's term included on every
+        text (what calibration and the model veto read)."""
+        return self.logit(self.features(texts)) + self.encoder_term(texts)
+
+    @property
+    def encoder_reach(self) -> float:
+        """The most the encoder can move a text's log-odds either way (0 without an encoder)."""
+        return self.encoder_blend_[0] * self.encoder_blend_[1] if self.encoder_ is not None else 0.0
+
+    def encoder_term(self, texts: Sequence[str]) -> np.ndarray:
+        """What the encoder adds to the n-gram log-odds of each text (zeros without an encoder)."""
+        if self.encoder_ is None or not len(texts):
+            return np.zeros(len(texts))
+        weight, clip = self.encoder_blend_
+        return weight * np.clip(self.encoder_.logit(texts), -clip, clip)
 
     def predict(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Return P(harmful) of shape (n,) and P(category | harmful) of shape (n, K)."""
@@ -424,6 +449,9 @@ class PolicyModel:
             arrays.update(_layer_arrays(self.cat_hidden_, "cat_hidden"))
         if self.neighbours_ is not None:
             arrays["neighbours"] = np.asarray(self.neighbours_.dumps())
+        if self.encoder_ is not None:
+            meta.update(encoder_blend=list(self.encoder_blend_))
+            arrays.update(self.encoder_.arrays())
         np.savez_compressed(path, meta=np.asarray(json.dumps(meta)), **arrays)
 
     @classmethod
@@ -438,7 +466,8 @@ class PolicyModel:
                 hidden = _layer_from(z, "hidden", float(meta["hidden_b2"]) if "hidden_W1" in z.files else None)
                 cat_hidden = _layer_from(z, "cat_hidden")
                 neighbours = Neighbours.loads(str(z["neighbours"])) if "neighbours" in z.files else None
-        except (OSError, KeyError, ValueError) as exc:
+                encoder = Encoder.from_arrays(z)
+        except (OSError, KeyError, ValueError) as exc:  # EncoderError is a ValueError
             raise ModelError(
                 f"cannot load policy model {p}: {exc}. Re-create it with "
                 "`python scripts/train_policy_model.py`."
@@ -462,4 +491,6 @@ class PolicyModel:
             blend_=tuple(float(x) for x in meta["blend"]) if hidden is not None else None,  # type: ignore[arg-type]
             cat_hidden_=cat_hidden,
             neighbours_=neighbours,
+            encoder_=encoder,
+            encoder_blend_=tuple(float(x) for x in meta.get("encoder_blend", (0.0, 0.0))),  # type: ignore[arg-type]
         )
