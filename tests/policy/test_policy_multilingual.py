@@ -104,9 +104,12 @@ def test_multilingual_harmful_requests_get_their_category(clf: Classifier) -> No
 
 
 def test_multilingual_look_alikes_are_not_flagged(clf: Classifier) -> None:
+    """At most one of the 30 probes. Since decision 0039 the encoder flags one Chinese request for
+    ten promotional texts in different tones for a community event (many voices is the signature of
+    astroturfing); on the non-Latin development texts it adds 3 of 76 harmful rows for that one."""
     res = clf.classify(BENIGN)
     flagged = [(r.category, t) for t, r in zip(BENIGN, res, strict=True) if r.flagged]
-    assert flagged == []
+    assert len(flagged) <= 1, flagged
 
 
 def test_chinese_text_gets_character_tokens() -> None:
