@@ -10,7 +10,7 @@ harm head on the pooled vector). It needs neither torch nor transformers, so
 the default path stays numpy-only and download-free: the fine-tuned weights ship
 inside the policy model's weights file (int8, one scale per row).
 
-Fine-tuning (torch) lives in ``scripts/train_policy_encoder.py``; the starting
+Fine-tuning (torch) lives in ``scripts/policy_encoder_fit.py``; the starting
 weights are a public checkpoint (``all-MiniLM-L6-v2``, Apache-2.0), read with
 :func:`read_safetensors` at training time only.
 """
@@ -191,9 +191,10 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Encoder:
-    """A BERT encoder's weights as float32 arrays (names as in a Hugging Face ``BertModel``,
-    without the ``bert.`` / ``embeddings.`` prefixes shortened), plus a linear harm head
-    on the mean-pooled output: ``logit = pooled @ head_w + head_b``."""
+    """A BERT encoder's weights as float32 arrays, named as in a Hugging Face ``BertModel``'s state
+    dict (``embeddings.word_embeddings.weight``, ``encoder.layer.0.…``; :func:`strip_prefix` drops a
+    ``bert.`` prefix), plus a linear harm head on the mean-pooled output:
+    ``logit = pooled @ head_w + head_b``."""
 
     weights: dict[str, np.ndarray]
     layers: int
