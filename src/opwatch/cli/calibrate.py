@@ -64,7 +64,7 @@ def command(input_path: Path, out_path: Path, target_fpr: float, model_path: str
         err_console.print(f"[yellow]{skipped} line(s) without a JSON object holding a non-empty `text` skipped[/]")
     assert clf.model_ is not None
     try:
-        # the model reads every text here, encoder included (about 150 texts a second on 2 cores)
+        # the model reads every text here, encoder included (about 100 texts a second on 2 cores)
         with err_console.status(f"Scoring {len(texts):,} harmless texts with the rules and the model…"):
             cal = calibrate(clf.model_, clf.rules_, texts, target_fpr, clf.threshold, source=str(input_path),
                             langs=langs, veto=clf.veto)
