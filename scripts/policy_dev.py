@@ -32,7 +32,6 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +53,7 @@ from train_policy_model import (  # noqa: E402
     calibration_texts,
     file_weights_of,
     fit,
+    fit_encoder,
     shared_rows,
     team_rows,
 )
@@ -145,14 +145,8 @@ def main() -> None:
         model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
                        file_weights=file_weights_of(args.data), vectors=vectors)
         if args.encoder is not None:
-            from policy_encoder_fit import fine_tune
-
-            fw = file_weights_of(args.data)
-            model.encoder_ = fine_tune(args.encoder, [r[0] for r in train],
-                                       np.asarray([0 if r[1] == "benign" else 1 for r in train]),
-                                       np.asarray([args.shared_weight if r[2].startswith("shared:")
-                                                   else fw.get(r[2], 1.0) for r in train]), seed=args.seed)
-            model.encoder_blend_ = (args.encoder_weight, args.encoder_clip)
+            fit_encoder(model, args.encoder, train, args.seed, args.shared_weight, file_weights_of(args.data),
+                        args.encoder_weight, args.encoder_clip)
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         model.meta_ = {"dev": True}
         with tempfile.TemporaryDirectory() as tmp:

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from benchmarks.classify import external_benign, external_harmful, is_train_row, jailbreak_rows  # noqa: E402
+from policy_model_card import write_card  # noqa: E402
 
 from opwatch.signals.policy import neighbours  # noqa: E402
 from opwatch.signals.policy.model import (  # noqa: E402
@@ -232,6 +233,29 @@ def fit_hidden(X: sp.csr_matrix, y: np.ndarray, sw: np.ndarray, seed: int,
         return HiddenLayer(cols, W, b1.numpy().copy(), w2.numpy()[:, 0].copy(), float(b2.numpy()[0]))
 
 
+def harm_labels(rows: list[Row]) -> np.ndarray:
+    """1 for a harmful row (any category but benign), 0 for a harmless one."""
+    return np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
+
+
+def sample_weights(rows: list[Row], shared_weight: float, file_weights: dict[str, float] | None) -> np.ndarray:
+    """Each row's weight in the harm heads: ``shared_weight`` for shared-set rows, else its file's weight."""
+    fw = file_weights or {}
+    return np.asarray([shared_weight if r[2].startswith("shared:") else fw.get(r[2], 1.0) for r in rows])
+
+
+def fit_encoder(model: PolicyModel, checkpoint: Path, rows: list[Row], seed: int, shared_weight: float,
+                file_weights: dict[str, float] | None, weight: float = ENCODER_WEIGHT,
+                clip: float = ENCODER_CLIP) -> None:
+    """Fine-tune ``checkpoint`` on ``rows`` as the model's second harm head (decision 0039), weighted as
+    the n-gram head is; needs torch and transformers."""
+    from policy_encoder_fit import fine_tune
+
+    model.encoder_ = fine_tune(checkpoint, [r[0] for r in rows], harm_labels(rows),
+                               sample_weights(rows, shared_weight, file_weights), seed=seed)
+    model.encoder_blend_ = (weight, clip)
+
+
 def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float,
         cv_folds: int = 5, category_cv: bool = True,
         file_weights: dict[str, float] | None = None, hidden: bool = True,
@@ -248,11 +272,10 @@ def fit(rows: list[Row], seed: int, C: float, shared_weight: float, prior: float
     """
     tax = load_taxonomy()
     texts = [r[0] for r in rows]
-    y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
+    y = harm_labels(rows)
     near = neighbours.build(texts, *vectors) if vectors is not None else None
     X = featurise(texts, near)
-    fw = file_weights or {}
-    sw = np.asarray([shared_weight if r[2].startswith("shared:") else fw.get(r[2], 1.0) for r in rows])
+    sw = sample_weights(rows, shared_weight, file_weights)
     harm = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear", random_state=seed)
     h_cv = np.zeros(len(y))
     if cv_folds:
@@ -366,15 +389,12 @@ def main() -> None:
     weights = file_weights_of(args.data)
     model, metrics = fit(rows, args.seed, args.C, args.shared_weight, args.prior, file_weights=weights,
                          hidden=not args.no_hidden, vectors=vectors)
-    y = np.asarray([0 if r[1] == BENIGN else 1 for r in rows])
+    y = harm_labels(rows)
     pi_train = float(y.mean())
     cats = model.categories_
     if args.encoder is not None:
-        from policy_encoder_fit import fine_tune
-
-        sw = np.asarray([args.shared_weight if r[2].startswith("shared:") else weights.get(r[2], 1.0) for r in rows])
-        model.encoder_ = fine_tune(args.encoder, [r[0] for r in rows], y, sw, seed=args.seed)
-        model.encoder_blend_ = (args.encoder_weight, args.encoder_clip)
+        fit_encoder(model, args.encoder, rows, args.seed, args.shared_weight, weights, args.encoder_weight,
+                    args.encoder_clip)
 
     files = sorted(args.data.glob("*.yaml"))
     files = [f for f in files if not f.name.startswith("heldout")]
@@ -436,7 +456,7 @@ def main() -> None:
         })
     meta = {
         "encoder": None if model.encoder_ is None else {
-            "checkpoint": args.encoder.name, "sha256": checkpoint_sha256(args.encoder),
+            "checkpoint": args.encoder.name, "sha256": digest,
             "layers": model.encoder_.layers, "train_len": TRAIN_LEN, "max_len": model.encoder_.max_len,
             "epochs": EPOCHS, "lr": LR, "weight": args.encoder_weight, "clip": args.encoder_clip,
         },
@@ -493,80 +513,6 @@ def _torch_version() -> str:
     import torch
 
     return str(torch.__version__)
-
-
-def write_card(path: Path, meta: dict, cats: list[str]) -> None:
-    cal = meta.get("calibration") or {}
-    cal_text = (
-        f"{cal['fpr']:.2%} of the harmless calibration split ({cal['rows']} rows of {cal['split']}; "
-        f"target {cal['target_fpr']:.1%}), shift {cal['shift']}"
-        if cal.get("split") else f"at a deployment base rate of {meta['prior']} (no calibration split)"
-    )
-    hid = meta.get("hidden")
-    cat_text = (
-        f", its probabilities averaged with those of a {hid['units']}-unit ReLU hidden layer with a softmax "
-        f"({hid.get('category_epochs')} Adam epochs)" if hid else ""
-    )
-    hidden_text = (
-        f"logistic regression blended (weight {hid['blend_linear']}, standardised out-of-fold decisions) "
-        f"with a {hid['units']}-unit ReLU hidden layer on the {hid['columns']} feature columns seen in at least "
-        f"{hid['min_df']} training rows ({hid['epochs']} Adam epochs, decay {hid['decay']})"
-        if hid else "logistic regression"
-    )
-    near = meta.get("neighbours")
-    near_text = (
-        f"\n- Neighbour map (decision 0038): {near['mapped']:,} words of the first {near['words_read']:,} of "
-        f"{near['vectors']} that fewer than {near['min_df']} training rows use, each mapped to the training word "
-        f"nearest by cosine (at least {near['min_similarity']}); a mapped word adds its neighbour as a word token."
-        if near else ""
-    )
-    enc = meta.get("encoder")
-    enc_text = (
-        f"\n- Sentence encoder (decision 0039): {enc['checkpoint']} ({enc['layers']} layers; checkpoint sha256 "
-        f"`{enc['sha256'][:16]}…`) fine-tuned as a second harm head for {enc['epochs']} epoch (learning rate "
-        f"{enc['lr']}, {enc['train_len']} word pieces per row; up to {enc['max_len']} when classifying); its "
-        f"log-odds join the head's as {enc['weight']} · clip(z, ±{enc['clip']}). Stored in int8, run in numpy."
-        if enc else ""
-    )
-    src = "\n".join(
-        f"| {s['source']} | {s['rows']} | {s['licence']} | {'yes' if s['committed'] else 'no, read at training time'} |"
-        for s in meta["sources"]
-    )
-    path.write_text(
-        f"""# opwatch offline policy model
-
-Written by `scripts/train_policy_model.py`; do not edit by hand.
-
-- Features: hashed word 1-2-grams (function words kept), character 3-5-grams, Chinese character 1-2-grams and
-  harm-lexicon tokens (2^19 dims, no vocabulary).{near_text}{enc_text}
-- Heads: harmful-vs-harmless = {hidden_text} (Platt-calibrated with 5-fold CV
-  scores, then shifted in log-odds so that the default path, rules + model, flags
-  {cal_text}); multinomial logistic regression over harmful categories {', '.join(cats)}{cat_text}.
-- Trained with {meta['trained_with']}, seed {meta['seed']}, C={meta['C']}, shared-set rows weighted {meta['shared_weight']}, {meta['rows']} rows,
-  team data hash `{meta['data_hash']}`.
-- Internal cross-validation on the training rows (harm head 5-fold, category head 3-fold; optimistic; see docs/benchmarks.md for held-out
-  results): {meta['cv']}.
-- Never trained on: data/policy/heldout*.yaml, any *_val file, the Alpaca harmless sets
-  (CC BY-NC 4.0; one half of harmless_train only sets the calibration shift), the held-out
-  halves of StrongREJECT, Do-Not-Answer and the in-the-wild jailbreaks.
-
-## Sources
-
-| source | rows | licence | committed |
-|---|---|---|---|
-{src}
-
-## Limits
-
-English-heavy; Spanish, Russian and Chinese are covered by fewer examples (data/policy/
-sentences_multilingual*.yaml and the zh/es/ru cores). A model on n-grams trained from a few
-ten thousand requests recognises wording, not intent: the hidden layer learns some
-combinations (a harm named inside a victim's or defender's question), and the sentence
-encoder, where the weights carry one, reads the whole request (English, uncased); paraphrases
-far from the training data fall back to the rules and, where configured, the model judge.
-""",
-        encoding="utf-8",
-    )
 
 
 if __name__ == "__main__":

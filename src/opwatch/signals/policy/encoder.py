@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from opwatch.signals.policy.quantise import dequantise, quantise
+
 #: Longest input in word pieces, [CLS] and [SEP] included; longer texts keep their head and tail.
 MAX_LEN = 128
 #: Texts per forward batch (sorted by length, so padding stays small).
@@ -299,10 +301,7 @@ class Encoder:
             elif name == "embeddings.token_type_embeddings.weight":
                 w = w[:1]
             if w.ndim == 2 and w.shape[0] > 1:
-                scale = (np.abs(w).max(axis=1) / 127.0).astype(np.float32)
-                scale[scale == 0] = 1.0
-                out[f"{prefix}.q.{name}"] = np.round(w / scale[:, None]).astype(np.int8)
-                out[f"{prefix}.scale.{name}"] = scale
+                out[f"{prefix}.q.{name}"], out[f"{prefix}.scale.{name}"] = quantise(w, axis=1)
             else:
                 out[f"{prefix}.f.{name}"] = w.astype(np.float32)
         return out
@@ -316,7 +315,7 @@ class Encoder:
         for key in z:
             if key.startswith(f"{prefix}.q."):
                 name = key[len(prefix) + 3:]
-                weights[name] = z[key].astype(np.float32) * z[f"{prefix}.scale.{name}"][:, None]
+                weights[name] = dequantise(z[key], z[f"{prefix}.scale.{name}"], axis=1)
             elif key.startswith(f"{prefix}.f."):
                 weights[key[len(prefix) + 3:]] = np.asarray(z[key], dtype=np.float32)
         layers, heads, max_len = (int(x) for x in z[f"{prefix}.shape"])
@@ -331,7 +330,7 @@ def strip_prefix(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for k, v in weights.items():
         if "position_ids" in k or "pooler." in k:
             continue
-        for pre in ("bert.", "0.auto_model.", "model."):
+        for pre in ("bert.", "0.auto_model."):
             if k.startswith(pre):
                 k = k[len(pre):]
         out[k] = v

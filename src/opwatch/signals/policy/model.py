@@ -51,6 +51,7 @@ from sklearn.utils import murmurhash3_32
 
 from opwatch.signals.policy.encoder import Encoder
 from opwatch.signals.policy.neighbours import Neighbours
+from opwatch.signals.policy.quantise import dequantise, quantise
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL = MODEL_DIR / "policy-model.npz"
@@ -251,22 +252,6 @@ def take_columns(X: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
     keep = m >= 0
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     return sp.csr_matrix((X.data[keep], (rows[keep], m[keep])), shape=(X.shape[0], len(cols)))
-
-
-def quantise(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``W`` as int8 with one float32 scale per column (hidden unit): how the file stores W1.
-
-    Changes a decision by well under 0.01 in log-odds and keeps the file at a quarter of
-    float32.
-    """
-    scale = (np.abs(W).max(axis=0) / 127.0).astype(np.float32)
-    scale[scale == 0] = 1.0
-    return np.round(W / scale).astype(np.int8), scale
-
-
-def dequantise(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """The float32 weights :func:`quantise` stands for."""
-    return q.astype(np.float32) * scale
 
 
 @dataclass
