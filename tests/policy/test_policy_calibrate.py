@@ -51,7 +51,9 @@ def test_calibration_reaches_the_target_and_records_itself(clf: Classifier, tmp_
     target = 0.05
     model_only = Classifier(layers=("model",))
     assert _rate(model_only, DRILL_TEXTS) > 0.1  # the premise: the shipped model flags more than the target
-    cal = calibrate(clf.model_, None, DRILL_TEXTS, target, clf.threshold, source="drills")
+    scored: list[int] = []
+    cal = calibrate(clf.model_, None, DRILL_TEXTS, target, clf.threshold, source="drills", progress=scored.append)
+    assert sum(scored) == len(DRILL_TEXTS) and scored  # a progress bar can follow the scoring
     assert cal.rows == len(DRILL_TEXTS) and cal.fpr_before > 0.1 and cal.rules_alone_fpr == 0.0
     assert target - 3 / len(DRILL_TEXTS) <= cal.fpr <= target
     assert cal.model.meta_["calibration"]["split"] == "drills"

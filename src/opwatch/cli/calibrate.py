@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from opwatch.cli._ui import console, err_console, fail
+from opwatch.cli._ui import console, err_console, fail, progress_bars
 
 
 @click.command()
@@ -65,9 +65,10 @@ def command(input_path: Path, out_path: Path, target_fpr: float, model_path: str
     assert clf.model_ is not None
     try:
         # the model reads every text here, encoder included (about 100 texts a second on 2 cores)
-        with err_console.status(f"Scoring {len(texts):,} harmless texts with the rules and the model…"):
+        with progress_bars() as progress:
+            advance = progress("scoring harmless texts", len(texts)) if progress else None
             cal = calibrate(clf.model_, clf.rules_, texts, target_fpr, clf.threshold, source=str(input_path),
-                            langs=langs, veto=clf.veto)
+                            langs=langs, veto=clf.veto, progress=advance)
     except CalibrationError as exc:
         fail(str(exc))
     out_path.parent.mkdir(parents=True, exist_ok=True)

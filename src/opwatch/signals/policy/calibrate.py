@@ -1,8 +1,8 @@
 """Threshold calibration: set how often the default path flags a given harmless set.
 
 The offline model's P(harmful) carries a log-odds *shift* (``prior_shift_``).
-The shipped shift is set so that rules + model flag 0.8 % of a public harmless
-set; a service's own traffic is different (a pest-control shop's customers ask
+The shipped shift is set so that rules + model flag 0.2 % of a public harmless
+set (the calibration half of Alpaca harmless_train, see the model card); a service's own traffic is different (a pest-control shop's customers ask
 how to kill things all day). :func:`calibrate` finds the shift at which the
 default path (rules + model, the same combination as :mod:`combine`) flags a
 target share of texts the user vouches are harmless, and returns a copy of the
@@ -19,7 +19,7 @@ model's P(harmful) *before* the shift, so calibration never moves it either.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,8 @@ from opwatch.signals.policy.model import PolicyModel
 from opwatch.signals.policy.rules import RuleSet
 from opwatch.signals.policy.veto import model_veto
 
+#: texts the model scores at a time while calibrating (the progress callback advances by these)
+CHUNK = 1024
 #: expected false positives the calibration set must hold at the target rate
 MIN_EXPECTED_FLAGS = 10
 #: Log-odds the shift keeps below the text that would be flagged next. The encoder's log-odds carry
@@ -72,12 +74,20 @@ def _flag_rate(z: np.ndarray, keep: np.ndarray, hold: np.ndarray, damp: np.ndarr
 def _parts(
     model: PolicyModel, rules: RuleSet | None, texts: list[str], threshold: float,
     langs: Sequence[str | None] | None, veto: float = 0.0,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[_Parts, float]:
     """The model's calibrated log-odds before the shift and the rule factors per text (decisive hits
-    the model vetoes set aside), and the share of texts the rules alone flag (no model, no veto)."""
+    the model vetoes set aside), and the share of texts the rules alone flag (no model, no veto).
+
+    ``progress(n)`` is called after each chunk of ``n`` texts is scored."""
     hits = rules.match(texts, langs) if rules is not None else [[] for _ in texts]
     keep, hold, damp, protect = harm_factors(hits, threshold)
-    z = model.text_logit(texts)
+    chunks = []
+    for start in range(0, len(texts), CHUNK):
+        chunks.append(model.text_logit(texts[start:start + CHUNK]))
+        if progress is not None:
+            progress(len(chunks[-1]))
+    z = np.concatenate(chunks) if chunks else np.zeros(0)
     alone = float((harm_score(keep, hold, damp, protect) >= threshold).mean())
     set_aside = model_veto(model.text_logit, texts, hits, z, veto, threshold)
     if set_aside is not None:
@@ -113,9 +123,11 @@ def calibrate_shift(
 def calibrate(
     model: PolicyModel, rules: RuleSet | None, texts: Sequence[str], target_fpr: float, threshold: float,
     source: str = "user-supplied harmless texts", langs: Sequence[str | None] | None = None,
-    veto: float = 0.0,
+    veto: float = 0.0, progress: Callable[[int], None] | None = None,
 ) -> Calibration:
     """A copy of ``model`` whose default path flags ``target_fpr`` of ``texts`` (held to be harmless).
+
+    ``progress(n)`` is called as each chunk of ``n`` texts has been scored (for a progress bar).
 
     Raises :class:`CalibrationError` when ``texts`` is too small to measure the
     rate (fewer than ``MIN_EXPECTED_FLAGS / target_fpr`` texts) or the target is
@@ -131,7 +143,7 @@ def calibrate(
             f"({MIN_EXPECTED_FLAGS} expected flags); got {len(texts):,}. Give more texts or a higher "
             "--target-fpr."
         )
-    parts, alone = _parts(model, rules, texts, threshold, langs, veto)
+    parts, alone = _parts(model, rules, texts, threshold, langs, veto, progress)
     before = _flag_rate(*parts, threshold, model.prior_shift_)
     shift, fpr = bisect_shift(parts, threshold, target_fpr)
     new = copy.deepcopy(model)
