@@ -59,7 +59,8 @@ HARMFUL_VAL_MAP = {
 READ_FRESH = frozenset({"heldout_fresh.yaml", "heldout_fresh2.yaml", "heldout_fresh3.yaml",
                         "heldout_fresh4.yaml", "heldout_fresh5.yaml", "heldout_fresh6.yaml",
                         "heldout_fresh10.yaml", "heldout_fresh11.yaml", "heldout_fresh12.yaml",
-                        "heldout_fresh13.yaml", "heldout_fresh16.yaml"})
+                        "heldout_fresh13.yaml", "heldout_fresh16.yaml", "heldout_fresh25.yaml",
+                        "heldout_fresh26.yaml"})
 #: Fresh sets never read, but scored (counts only) to choose something: decision 0037's model veto.
 CHOICE_FRESH = frozenset({"heldout_fresh19.yaml", "heldout_fresh20.yaml"})
 
@@ -455,6 +456,20 @@ def main() -> None:
         "of set 22 were seen in a terminal while checking the files' layout (ordinary questions from "
         "people whose accounts were taken over). The held-out public sets were scored once in this round, in "
         "the final run below. "
+        "Fifteenth round (2026-11-28; decision 0041): four new sets were commissioned before any change and "
+        "measured once on the fourteenth round's shipped state (one near-copy of a training request removed "
+        "from each of sets 25 and 26 first, unread); before that measurement sets 25 and 26 were chosen to be "
+        "read and 27 and 28 to stay unread: heldout_fresh25.yaml (students, teachers, researchers) 3.0 % of "
+        "its harmless half flagged, 92.4 % of its harmful half; heldout_fresh26.yaml (health, care, family "
+        "safety) 3.7 / 92.4 %; heldout_fresh27.yaml (online sellers, gig workers, personal finance) 6.3 / "
+        "94.2 %; heldout_fresh28.yaml (IT admins, hobby programmers, gamers) 7.0 / 93.3 %. Sets 25 and 26 "
+        "were then read (development sets since); the rules were also read against the team's own harmless "
+        "training rows and against four new look-alike training files, and answered with a graded "
+        "victim-or-defender frame and general rule fixes; the model was retrained with the new files "
+        "(chosen on development quarter 0). Sets 27 and 28 were never read and used for no choice. The first "
+        "twelve harmless rows of set 24 were seen in a terminal while checking the files' layout (hunting, "
+        "fishing and children's chemistry-set questions). The held-out public sets were scored once in this "
+        "round, in the final run below. "
         "Do-Not-Answer human_chatbox / misinformation_harms are advice requests, benign under our "
         "taxonomy (their train halves train the harmless side): their flag rate is shown but they are "
         "not counted as harmful. 'Category correct' counts a row right when the predicted category is "
