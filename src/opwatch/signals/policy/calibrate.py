@@ -2,8 +2,9 @@
 
 The offline model's P(harmful) carries a log-odds *shift* (``prior_shift_``).
 The shipped shift is set so that rules + model flag 0.3 % of a public harmless
-set (the calibration half of Alpaca harmless_train, see the model card); a service's own traffic is different (a pest-control shop's customers ask
-how to kill things all day). :func:`calibrate` finds the shift at which the
+set (the calibration half of Alpaca harmless_train, see the model card); a
+service's own traffic is different (a pest-control shop's customers ask how to
+kill things all day). :func:`calibrate` finds the shift at which the
 default path (rules + model, the same combination as :mod:`combine`) flags a
 target share of texts the user vouches are harmless, and returns a copy of the
 model with that shift and a record of the calibration in its metadata. The
