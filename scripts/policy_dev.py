@@ -18,7 +18,9 @@ threshold is calibrated exactly as the shipped model's is (on the other Alpaca h
 ``--folds 4`` runs the four dev quarters in turn (out-of-fold over the whole train halves);
 ``--fold K`` runs quarter K alone.
 Prints the development false-positive rate, recall per source and category accuracy on
-mapped rows. Nothing is written.
+mapped rows. Nothing is written, except each quarter's model with ``--save DIR``; ``--load DIR``
+scores those saved models again (recalibrated with the current rules) instead of training, so a rule
+change can be measured on the development sets in a minute.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from train_policy_model import (  # noqa: E402
 )
 
 from opwatch.signals.policy import Classifier, neighbours  # noqa: E402
+from opwatch.signals.policy.model import PolicyModel  # noqa: E402
 from opwatch.signals.policy.taxonomy import load_taxonomy  # noqa: E402
 
 #: False-positive rates at which the development recall is compared.
@@ -109,6 +112,12 @@ def main() -> None:
                          "about 15 minutes a quarter on 2 cores)")
     ap.add_argument("--encoder-weight", type=float, default=ENCODER_WEIGHT)
     ap.add_argument("--encoder-clip", type=float, default=ENCODER_CLIP)
+    ap.add_argument("--save", type=Path, default=None,
+                    help="also write each quarter's calibrated model to SAVE/fold-K.npz, to re-score later "
+                         "with changed rules (rules are not part of training)")
+    ap.add_argument("--load", type=Path, default=None,
+                    help="score the quarters' models an earlier --save wrote instead of training (recalibrated "
+                         "with the current rules, as training would)")
     ap.add_argument("--show", type=int, default=0,
                     help="print this many false positives (looked-at Alpaca half) and dev misses of fold 0")
     args = ap.parse_args()
@@ -142,13 +151,19 @@ def main() -> None:
         train = team + [r for r in shared if dev_fold(r[0]) != fold]
         dev = [r for r in shared if dev_fold(r[0]) == fold and r[1] != "benign"]
         dev_benign = [r for r in shared if dev_fold(r[0]) == fold and r[1] == "benign"]
-        model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
-                       file_weights=file_weights_of(args.data), vectors=vectors)
-        if args.encoder is not None:
+        if args.load is not None:  # a quarter's model saved by an earlier run; only the rules may differ
+            model = PolicyModel.load(args.load / f"fold-{fold}.npz")
+        else:
+            model, _ = fit(train, args.seed, args.C, args.shared_weight, 0.01, cv_folds=3, category_cv=False,
+                           file_weights=file_weights_of(args.data), vectors=vectors)
+        if args.encoder is not None and args.load is None:
             fit_encoder(model, args.encoder, train, args.seed, args.shared_weight, file_weights_of(args.data),
                         args.encoder_weight, args.encoder_clip)
         model.prior_shift_, cal_fpr = calibrate_shift(model, cal, args.target_fpr, tax.flag_threshold)
         model.meta_ = {"dev": True}
+        if args.save is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            model.save(args.save / f"fold-{fold}.npz")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "m.npz"
             model.save(path)
